@@ -1,0 +1,36 @@
+"""What ``tagscape models list`` and ``/api/models`` say about each model."""
+
+from __future__ import annotations
+
+from tagscape.errors import TagscapeError
+from tagscape.models.registry import MODELS
+from tagscape.models.session import cached_path
+
+
+def model_status() -> list[dict]:
+    """One dict per model: ids, dataset, layers with sizes, segment length, weights state."""
+    rows = []
+    for spec in MODELS.values():
+        try:
+            weights = str(spec.weights_dir())
+            converted = cached_path(spec)
+            status = f"found in {weights}; " + (f"converted: {converted}" if converted else "not converted yet (converted on first use)")
+            available = True
+        except TagscapeError as exc:
+            weights, converted, status, available = None, None, f"missing: {exc.message}", False
+        rows.append(
+            {
+                "model_id": spec.model_id,
+                "architecture": spec.architecture,
+                "dataset": spec.dataset,
+                "layers": {layer.name: layer.size for layer in spec.layers},
+                "layer_tensors": {layer.name: layer.tensor for layer in spec.layers},
+                "tags": list(spec.tags or ()),
+                "segment_seconds": spec.segment_seconds,
+                "available": available,
+                "weights": weights,
+                "converted": str(converted) if converted else None,
+                "weights_status": status,
+            }
+        )
+    return rows

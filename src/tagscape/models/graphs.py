@@ -1,0 +1,192 @@
+"""The taggers as ONNX graphs, built from checkpoint variables.
+
+Input ``mel``: ``(batch, 187, 96)`` float32 log-mel patches, time-major as the original feeds
+them. Outputs ``taggrams`` ``(batch, 50)`` and ``embeddings`` ``(batch, 200 | 256)``.
+
+The original networks are TensorFlow NHWC graphs (time = height, mel = width); here they are
+NCHW. Batch normalisation (inference mode, epsilon 1e-3) is rewritten where that is exact:
+
+- an input normalisation followed by zero padding and a convolution is folded into the
+  convolution, padding the raw input with ``-shift / scale`` (which normalises to zero);
+- a normalisation followed by a max-pool is moved after the pool when its scale is positive
+  (fewer values to touch); ``max(relu(z)) = relu(max(z))`` also moves the ReLU;
+- a normalisation followed directly by a dense layer is folded into the dense weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from tagscape.errors import CheckpointError
+
+BN_EPSILON = 1e-3
+OPSET = 18
+
+
+class _Graph:
+    """Accumulates ONNX nodes and initialisers with unique names."""
+
+    def __init__(self, variables: dict[str, np.ndarray]):
+        self.variables = variables
+        self.nodes: list[onnx.NodeProto] = []
+        self.initializers: list[onnx.TensorProto] = []
+        self._count = 0
+
+    def var(self, name: str) -> np.ndarray:
+        try:
+            return np.asarray(self.variables[name], dtype=np.float32)
+        except KeyError:
+            raise CheckpointError(f"checkpoint lacks variable {name!r}") from None
+
+    def const(self, value: np.ndarray, hint: str = "c") -> str:
+        self._count += 1
+        name = f"{hint}_{self._count}"
+        self.initializers.append(numpy_helper.from_array(np.asarray(value), name))
+        return name
+
+    def op(self, op_type: str, inputs: list[str], hint: str | None = None, **attrs) -> str:
+        self._count += 1
+        out = f"{hint or op_type.lower()}_{self._count}"
+        self.nodes.append(helper.make_node(op_type, inputs, [out], **attrs))
+        return out
+
+    def bn(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Inference batch norm as ``x * scale + shift``."""
+        gamma, beta = self.var(f"{name}/gamma"), self.var(f"{name}/beta")
+        mean, variance = self.var(f"{name}/moving_mean"), self.var(f"{name}/moving_variance")
+        scale = gamma / np.sqrt(variance + BN_EPSILON)
+        return scale.astype(np.float32), (beta - mean * scale).astype(np.float32)
+
+    def affine(self, x: str, scale: np.ndarray, shift: np.ndarray, shape: tuple[int, ...]) -> str:
+        """Per-channel ``x * scale + shift``, with parameters broadcast as ``shape``."""
+        y = self.op("Mul", [x, self.const(scale.reshape(shape), "scale")])
+        return self.op("Add", [y, self.const(shift.reshape(shape), "shift")])
+
+    def conv(self, x: str, kernel_nhwc: np.ndarray, bias: np.ndarray, pads: list[int]) -> str:
+        """2-D convolution from a TF ``(kh, kw, in, out)`` kernel; ``pads`` as ONNX orders them."""
+        w = np.ascontiguousarray(kernel_nhwc.transpose(3, 2, 0, 1))
+        return self.op("Conv", [x, self.const(w, "w"), self.const(bias, "b")], pads=pads)
+
+    def dense(self, x: str, kernel: np.ndarray, bias: np.ndarray) -> str:
+        y = self.op("MatMul", [x, self.const(kernel, "w")])
+        return self.op("Add", [y, self.const(bias, "b")])
+
+    def model(self, inputs, outputs, name: str) -> onnx.ModelProto:
+        graph = helper.make_graph(self.nodes, name, inputs, outputs, self.initializers)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+        model.ir_version = 8
+        onnx.checker.check_model(model)
+        return model
+
+
+def _input_info(n_frames: int, n_mels: int):
+    return helper.make_tensor_value_info("mel", TensorProto.FLOAT, ["batch", n_frames, n_mels])
+
+
+def _outputs(n_tags: int, n_embed: int):
+    return [
+        helper.make_tensor_value_info("taggrams", TensorProto.FLOAT, ["batch", n_tags]),
+        helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", n_embed]),
+    ]
+
+
+def _folded_input_conv(g: _Graph, x: str, conv: str, in_scale: float, in_shift: float, pads_hw: tuple[int, int, int, int]) -> str:
+    """``conv(pad0(bn(x)))`` computed as ``conv'(pad_c(x))``, exact at the borders too."""
+    kernel, bias = g.var(f"{conv}/kernel"), g.var(f"{conv}/bias")
+    folded_bias = bias + in_shift * kernel.sum(axis=(0, 1, 2))
+    top, bottom, left, right = pads_hw
+    if any(pads_hw):
+        pad_value = g.const(np.array(-in_shift / in_scale, np.float32), "pad_value")
+        pads = g.const(np.array([0, 0, top, left, 0, 0, bottom, right], np.int64), "pads")
+        x = g.op("Pad", [x, pads, pad_value], mode="constant")
+    return g.conv(x, kernel * in_scale, folded_bias.astype(np.float32), pads=[0, 0, 0, 0])
+
+
+def _relu_bn_then_max(g: _Graph, z: str, bn: str, *, axes: list[int], channels: int, keep_rank: int) -> str:
+    """``max over axes of bn(relu(z))``; the BN moves after the reduction when exact."""
+    scale, shift = g.bn(bn)
+    shape = (1, channels) + (1,) * (keep_rank - 2)
+    if np.all(scale > 0):
+        pooled = g.op("ReduceMax", [z, g.const(np.array(axes, np.int64), "axes")], keepdims=0)
+        return g.affine(g.op("Relu", [pooled]), scale, shift, shape)
+    full_shape = (1, channels) + (1,) * (keep_rank + len(axes) - 2)
+    normed = g.affine(g.op("Relu", [z]), scale, shift, full_shape)
+    return g.op("ReduceMax", [normed, g.const(np.array(axes, np.int64), "axes")], keepdims=0)
+
+
+def build_musicnn(variables: dict[str, np.ndarray], *, n_frames: int = 187, n_mels: int = 96) -> onnx.ModelProto:
+    """MusiCNN (Pons & Serra 2019): timbral + temporal front end, dense mid end, pooling back end."""
+    g = _Graph(variables)
+    in_scale, in_shift = (float(v[0]) for v in g.bn("batch_normalization"))
+    x = g.op("Unsqueeze", ["mel", g.const(np.array([1], np.int64), "axes")])  # (B, 1, T, F)
+
+    # Front end: two timbral (7 x 38, 7 x 67) and three temporal (128, 64, 32 x 1) filters, each
+    # max-pooled over all frequencies. TF "same" padding of an even kernel k puts (k-1)//2 first.
+    branches = [("conv2d", "batch_normalization_1", (3, 3)), ("conv2d_1", "batch_normalization_2", (3, 3))]
+    for conv, bn, k in (("conv2d_2", "batch_normalization_3", 128), ("conv2d_3", "batch_normalization_4", 64), ("conv2d_4", "batch_normalization_5", 32)):
+        branches.append((conv, bn, ((k - 1) // 2, k - 1 - (k - 1) // 2)))
+    features = []
+    for conv, bn, (top, bottom) in branches:
+        z = _folded_input_conv(g, x, conv, in_scale, in_shift, (top, bottom, 0, 0))
+        channels = g.var(f"{conv}/bias").size
+        features.append(_relu_bn_then_max(g, z, bn, axes=[3], channels=channels, keep_rank=3))
+    front = g.op("Concat", features, axis=1)  # (B, 561, T)
+
+    # Mid end: three 1-D convolutions over time (kernel 7, "same" by explicit zero padding),
+    # the second and third with residual connections; all four outputs are concatenated.
+    mid = [front]
+    previous = front
+    for i, (conv, bn) in enumerate((("conv2d_5", "batch_normalization_6"), ("conv2d_6", "batch_normalization_7"), ("conv2d_7", "batch_normalization_8"))):
+        kernel = g.var(f"{conv}/kernel")[:, :, 0, :]  # (7, in, out)
+        w = np.ascontiguousarray(kernel.transpose(2, 1, 0))
+        z = g.op("Conv", [previous, g.const(w, "w"), g.const(g.var(f"{conv}/bias"), "b")], pads=[3, 3])
+        scale, shift = g.bn(bn)
+        y = g.affine(g.op("Relu", [z]), scale, shift, (1, scale.size, 1))
+        previous = y if i == 0 else g.op("Add", [y, previous])
+        mid.append(previous)
+    mid_features = g.op("Concat", mid, axis=1)  # (B, 753, T)
+
+    # Back end: max and mean over time, interleaved per feature as TF's flatten of (753, 2).
+    time_axis = g.const(np.array([2], np.int64), "axes")
+    pooled = g.op("Concat", [g.op("ReduceMax", [mid_features, time_axis], keepdims=1), g.op("ReduceMean", [mid_features, time_axis], keepdims=1)], axis=2)
+    flat = g.op("Flatten", [pooled], axis=1)  # (B, 1506)
+    scale, shift = g.bn("batch_normalization_9")
+    kernel, bias = g.var("dense/kernel"), g.var("dense/bias")
+    hidden = g.op("Relu", [g.dense(flat, kernel * scale[:, None], bias + shift @ kernel)])
+    scale, shift = g.bn("batch_normalization_10")
+    g.nodes.append(helper.make_node("Add", [g.op("Mul", [hidden, g.const(scale, "scale")]), g.const(shift, "shift")], ["embeddings"]))
+    logits = g.dense("embeddings", g.var("dense_1/kernel"), g.var("dense_1/bias"))
+    g.nodes.append(helper.make_node("Sigmoid", [logits], ["taggrams"]))
+    return g.model([_input_info(n_frames, n_mels)], _outputs(g.var("dense_1/bias").size, 200), "musicnn")
+
+
+def build_vgg(variables: dict[str, np.ndarray], *, n_frames: int = 187, n_mels: int = 96) -> onnx.ModelProto:
+    """The VGG-like baseline of musicnn: five 3x3 conv / max-pool blocks, a dense output."""
+    g = _Graph(variables)
+    in_scale, in_shift = (float(v[0]) for v in g.bn("batch_normalization"))
+    x = g.op("Unsqueeze", ["mel", g.const(np.array([1], np.int64), "axes")])  # (B, 1, T, F)
+    pools = [([4, 1], [2, 2]), ([2, 2], [2, 2]), ([2, 2], [2, 2]), ([2, 2], [2, 2]), ([4, 4], [4, 4])]
+    for i, (kernel_shape, strides) in enumerate(pools, start=1):
+        conv, bn = f"{i}CNN", f"batch_normalization_{i}"
+        if i == 1:
+            z = _folded_input_conv(g, x, conv, in_scale, in_shift, (1, 1, 1, 1))
+        else:
+            z = g.conv(x, g.var(f"{conv}/kernel"), g.var(f"{conv}/bias"), pads=[1, 1, 1, 1])
+        scale, shift = g.bn(bn)
+        shape = (1, scale.size, 1, 1)
+        if np.all(scale > 0):  # pool first: max commutes with ReLU and a positive affine map
+            pooled = g.op("MaxPool", [z], kernel_shape=kernel_shape, strides=strides)
+            x = g.affine(g.op("Relu", [pooled]), scale, shift, shape)
+        else:
+            x = g.op("MaxPool", [g.affine(g.op("Relu", [z]), scale, shift, shape)], kernel_shape=kernel_shape, strides=strides)
+    # pool5 is (B, 128, 2, 1) here; TF flattens (B, 2, 1, 128) in that order.
+    nhwc = g.op("Transpose", [x], perm=[0, 2, 3, 1])
+    g.nodes.append(helper.make_node("Flatten", [nhwc], ["embeddings"], axis=1))
+    logits = g.dense("embeddings", g.var("dense/kernel"), g.var("dense/bias"))
+    g.nodes.append(helper.make_node("Sigmoid", [logits], ["taggrams"]))
+    return g.model([_input_info(n_frames, n_mels)], _outputs(g.var("dense/bias").size, 256), "vgg")
+
+
+BUILDERS = {"musicnn": build_musicnn, "vgg": build_vgg}

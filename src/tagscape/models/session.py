@@ -1,0 +1,116 @@
+"""Converted graphs on disk and ONNX Runtime sessions over them.
+
+A model's graph is built from its checkpoint once and cached as
+``<cache>/<model_id>-<hash>.onnx``, where the hash covers the checkpoint files and the
+converter's version, so new weights or a changed converter make a new file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from tagscape.models.checkpoint import load_checkpoint
+from tagscape.models.graphs import BUILDERS
+from tagscape.models.registry import ModelSpec
+
+#: Bump when graphs.py changes what it builds.
+CONVERTER_VERSION = 1
+
+CACHE_ENV = "TAGSCAPE_CACHE"
+
+#: Patches per ONNX Runtime call; measured with bench/extract.py on 2 cores.
+DEFAULT_BATCH_SIZE = 16
+
+
+def cache_dir() -> Path:
+    """Where converted graphs live: ``$TAGSCAPE_CACHE`` or ``~/.cache/tagscape``."""
+    root = os.environ.get(CACHE_ENV) or os.path.join(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "tagscape")
+    return Path(root) / "models"
+
+
+def weights_hash(folder: Path) -> str:
+    """Hash of a checkpoint folder's index and data files plus the converter version."""
+    digest = hashlib.sha256(f"converter-{CONVERTER_VERSION}".encode())
+    for path in sorted(folder.glob(".index")) + sorted(folder.glob(".data-*")):
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def converted_path(spec: ModelSpec) -> Path:
+    """The cached ONNX file for ``spec``, converting it first if needed."""
+    folder = spec.weights_dir()
+    path = cache_dir() / f"{spec.model_id}-{weights_hash(folder)}.onnx"
+    if not path.is_file():
+        model = BUILDERS[spec.architecture](load_checkpoint(folder))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(model.SerializeToString())
+        os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
+    return path
+
+
+def cached_path(spec: ModelSpec) -> Path | None:
+    """The converted file if it exists already (no conversion), else None."""
+    try:
+        folder = spec.weights_dir()
+    except Exception:
+        return None
+    path = cache_dir() / f"{spec.model_id}-{weights_hash(folder)}.onnx"
+    return path if path.is_file() else None
+
+
+@dataclass
+class Tagger:
+    """A loaded model: run it on log-mel patches."""
+
+    spec: ModelSpec
+    session: ort.InferenceSession
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+    def __call__(self, patches: np.ndarray) -> dict[str, np.ndarray]:
+        """Run on patches.
+
+        Parameters
+        ----------
+        patches : ndarray [shape=(n, 187, 96), dtype=float32]
+
+        Returns
+        -------
+        dict
+            ``taggrams`` ``(n, 50)`` and ``embeddings`` ``(n, dims)``, float32.
+        """
+        names = [layer.name for layer in self.spec.layers]
+        parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
+        for start in range(0, len(patches), self.batch_size):
+            batch = np.ascontiguousarray(patches[start : start + self.batch_size], dtype=np.float32)
+            for name, value in zip(names, self.session.run(names, {"mel": batch})):
+                parts[name].append(value)
+        return {
+            layer.name: np.concatenate(parts[layer.name]) if parts[layer.name] else np.zeros((0, layer.size), np.float32)
+            for layer in self.spec.layers
+        }
+
+
+def session_options(threads: int | None) -> ort.SessionOptions:
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return options
+
+
+def load_tagger(spec: ModelSpec, *, threads: int | None = None, batch_size: int = DEFAULT_BATCH_SIZE) -> Tagger:
+    """Convert (once) and load a model on ONNX Runtime's CPU provider."""
+    path = converted_path(spec)
+    session = ort.InferenceSession(str(path), sess_options=session_options(threads), providers=["CPUExecutionProvider"])
+    return Tagger(spec, session, batch_size)

@@ -1,0 +1,151 @@
+"""From an audio file to every model's layers: one decode, one mel per front end, all models.
+
+:class:`Extractor` loads the models once and is reused for many files; :func:`analyze` is the
+one-call version for a single file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tagscape.audio.decode import stream_audio
+from tagscape.audio.mel import MelParams, PatchStream
+from tagscape.errors import UsageError
+from tagscape.models.registry import DEFAULT_MODELS, ModelSpec, get_model
+from tagscape.models.session import DEFAULT_BATCH_SIZE, Tagger, load_tagger
+
+
+@dataclass
+class ModelOutput:
+    """One model's layers for one file."""
+
+    spec: ModelSpec
+    layers: dict[str, np.ndarray]
+
+    @property
+    def n_segments(self) -> int:
+        return next(iter(self.layers.values())).shape[0]
+
+    @property
+    def segment_starts(self) -> np.ndarray:
+        """Start of each segment in seconds, derived from frames: ``i * frames * hop / sr``."""
+        return np.arange(self.n_segments) * self.spec.segment_seconds
+
+
+@dataclass
+class Analysis:
+    """Every requested model's layers for one file."""
+
+    path: str
+    duration_seconds: float
+    models: dict[str, ModelOutput] = field(default_factory=dict)
+
+    def to_npz_dict(self) -> dict[str, np.ndarray]:
+        """Flat arrays for ``np.savez``: ``ID/taggrams``, ``ID/embeddings``, ``ID/tags``, ``segment_starts``."""
+        arrays: dict[str, np.ndarray] = {"duration_seconds": np.float64(self.duration_seconds)}
+        for model_id, output in self.models.items():
+            for name, value in output.layers.items():
+                arrays[f"{model_id}/{name}"] = value
+            if output.spec.tags:
+                arrays[f"{model_id}/tags"] = np.array(output.spec.tags)
+            arrays[f"{model_id}/segment_starts"] = output.segment_starts
+        starts = {len(o.segment_starts): o.segment_starts for o in self.models.values()}
+        if len(starts) == 1:  # all models share one segmentation
+            arrays["segment_starts"] = next(iter(starts.values()))
+        return arrays
+
+    def to_json_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "duration_seconds": self.duration_seconds,
+            "models": {
+                model_id: {
+                    "segment_seconds": output.spec.segment_seconds,
+                    "segment_starts": output.segment_starts.round(6).tolist(),
+                    "tags": list(output.spec.tags or ()),
+                    **{name: value.tolist() for name, value in output.layers.items()},
+                }
+                for model_id, output in self.models.items()
+            },
+        }
+
+
+def resolve_models(model_ids: Iterable[str] | None) -> list[ModelSpec]:
+    """Specs for the given ids (all default models when none), duplicates removed."""
+    ids = list(dict.fromkeys(model_ids or DEFAULT_MODELS))
+    if not ids:
+        raise UsageError("no model selected")
+    return [get_model(model_id) for model_id in ids]
+
+
+class Extractor:
+    """Loaded models, ready to analyse many files.
+
+    Parameters
+    ----------
+    models : sequence of str, optional
+        Model ids; all default models when omitted.
+    threads : int, optional
+        ONNX Runtime intra-op threads per model (default: ONNX Runtime's choice).
+    batch_size : int
+        Patches per network call.
+    """
+
+    def __init__(self, models: Sequence[str] | None = None, *, threads: int | None = None, batch_size: int = DEFAULT_BATCH_SIZE):
+        self.specs = resolve_models(models)
+        self.taggers: dict[str, Tagger] = {spec.model_id: load_tagger(spec, threads=threads, batch_size=batch_size) for spec in self.specs}
+        self.batch_size = batch_size
+
+    def _groups(self) -> dict[MelParams, list[str]]:
+        groups: dict[MelParams, list[str]] = {}
+        for spec in self.specs:
+            groups.setdefault(spec.mel, []).append(spec.model_id)
+        return groups
+
+    def analyze(self, path: str | os.PathLike) -> Analysis:
+        """Decode ``path`` once, compute each front end once, run every model on its patches."""
+        groups = self._groups()
+        sr = {params.sr for params in groups}
+        if len(sr) != 1:
+            raise UsageError(f"models need different sample rates {sorted(sr)}; run them separately")
+        streams = {params: PatchStream(params=params) for params in groups}
+        pending: dict[MelParams, list[np.ndarray]] = {params: [] for params in groups}
+        results: dict[str, dict[str, list[np.ndarray]]] = {model_id: {} for model_id in self.taggers}
+
+        def run(params: MelParams, patches: np.ndarray, *, flush: bool) -> None:
+            if patches.size:
+                pending[params].append(patches)
+            n_pending = sum(len(p) for p in pending[params])
+            if n_pending == 0 or (n_pending < self.batch_size and not flush):
+                return
+            batch = np.concatenate(pending[params])
+            pending[params] = []
+            for model_id in groups[params]:
+                for name, value in self.taggers[model_id](batch).items():
+                    results[model_id].setdefault(name, []).append(value)
+
+        n_samples = 0
+        for chunk in stream_audio(path, sr=sr.pop()):
+            n_samples += chunk.size
+            for params, stream in streams.items():
+                run(params, stream.push(chunk), flush=False)
+        for params, stream in streams.items():
+            run(params, stream.finish(), flush=True)
+
+        analysis = Analysis(path=str(path), duration_seconds=n_samples / next(iter(groups)).sr)
+        for spec in self.specs:
+            layers = {
+                layer.name: np.concatenate(results[spec.model_id][layer.name]) if results[spec.model_id].get(layer.name) else np.zeros((0, layer.size), np.float32)
+                for layer in spec.layers
+            }
+            analysis.models[spec.model_id] = ModelOutput(spec, layers)
+        return analysis
+
+
+def analyze(path: str | os.PathLike, models: Sequence[str] | None = None, *, threads: int | None = None) -> Analysis:
+    """Taggrams and embeddings of one file for the given models (all four by default)."""
+    return Extractor(models, threads=threads).analyze(path)
