@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -90,6 +91,105 @@ def models_list(as_json: bool):
         layers = ", ".join(f"{name} ({size})" for name, size in row["layers"].items())
         table.add_row(row["model_id"], row["dataset"], layers, f"{row['segment_seconds']:.3f} s", row["weights_status"])
     Console(width=160).print(table)
+
+
+def _progress_bar(description: str):
+    """A rich progress bar as a ``progress(done, total)`` callback, with its context."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[rate]}"), transient=False)
+    task = bar.add_task(description, total=None, rate="")
+
+    def update(done: int, total: int, rate: str = "") -> None:
+        bar.update(task, completed=done, total=total, rate=rate)
+
+    return bar, update
+
+
+collection_option = click.option(
+    "--collection", "-c", "collection_path", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+    help="The collection folder (or its data folder).",
+)
+
+
+@main.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), help="Keep tagscape's data here instead of FOLDER/.tagscape.")
+@click.option("--jamendo", "jamendo_tsv", type=click.Path(dir_okay=False, path_type=Path), help="Index an MTG-Jamendo TSV list instead of a folder.")
+@click.option("--audio-root", type=click.Path(file_okay=False, path_type=Path), help="With --jamendo: folder holding the dataset's audio (PATH column).")
+@click.option("--audio-url", help="With --jamendo: URL template, e.g. 'https://host/{id}.mp3' ({track_id}, {id}, {path}).")
+def index(folder: Path | None, data_dir: Path | None, jamendo_tsv: Path | None, audio_root: Path | None, audio_url: str | None):
+    """Record the tracks of FOLDER (or of an MTG-Jamendo list) and their metadata."""
+    from tagscape.collection import index_folder, index_jamendo
+
+    if jamendo_tsv:
+        if folder:
+            raise click.UsageError("give either FOLDER or --jamendo, not both")
+        if not data_dir:
+            raise click.UsageError("--jamendo needs --data DIR: where to keep the collection's data")
+        bar, update = _progress_bar("Indexing")
+        with bar:
+            report = index_jamendo(jamendo_tsv, data_dir=data_dir, audio_root=audio_root, audio_url=audio_url, progress=update)
+        where = data_dir
+    else:
+        if folder is None:
+            raise click.UsageError("give the FOLDER to index (or --jamendo TSV)")
+        if audio_root or audio_url:
+            raise click.UsageError("--audio-root and --audio-url go with --jamendo")
+        bar, update = _progress_bar("Indexing")
+        with bar:
+            report = index_folder(folder, data_dir=data_dir, progress=update)
+        where = data_dir or folder
+    click.echo(f"{report.total} tracks: {report.added} new, {report.changed} changed, {report.unchanged} unchanged, {report.removed} removed. Next: tagscape extract -c {where}")
+
+
+@main.command()
+@collection_option
+@click.option("--model", "-m", "models", multiple=True, type=_model_choice(), help=MODEL_HELP)
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True, help="Files analysed in parallel (processes).")
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="ONNX Runtime threads per model and worker (default: cores / workers).")
+@click.option("--retry-failed", is_flag=True, help="Try again the tracks that failed before.")
+def extract(collection_path: Path, models: tuple[str, ...], workers: int, threads: int | None, retry_failed: bool):
+    """Run the models on every track that lacks their results (resumes where it stopped)."""
+    from tagscape.collection import open_collection
+    from tagscape.extract import extract_collection
+
+    collection = open_collection(collection_path)
+    bar, update = _progress_bar("Extracting")
+    started = time.monotonic()
+
+    def progress(done: int, total: int, audio_seconds: float) -> None:
+        elapsed = max(time.monotonic() - started, 1e-6)
+        update(done, total, f"{audio_seconds / 3600 / elapsed:.4f} h of audio/s ({audio_seconds / elapsed:.0f}x real time)")
+
+    with collection, bar:
+        report = extract_collection(collection, models or None, workers=workers, threads=threads, retry_failed=retry_failed, progress=progress)
+    click.echo(f"{report.done} tracks extracted ({report.audio_seconds / 3600:.2f} h of audio), {report.failed} failed.")
+    for key, reason in report.failures[:20]:
+        click.echo(f"  failed: {key}: {reason}")
+    if len(report.failures) > 20:
+        click.echo(f"  ... and {len(report.failures) - 20} more (tagscape status)")
+
+
+@main.command()
+@collection_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(collection_path: Path, as_json: bool):
+    """Per model: tracks done, pending and failed (and why)."""
+    from tagscape.collection import open_collection
+    from tagscape.models.registry import MODELS
+
+    with open_collection(collection_path) as collection:
+        counts = [collection.store.counts(model_id) for model_id in MODELS]
+        n_tracks = collection.store.count_tracks()
+    if as_json:
+        click.echo(json.dumps({"tracks": n_tracks, "models": [c.__dict__ for c in counts]}, indent=2))
+        return
+    click.echo(f"{n_tracks} tracks in {collection.data_dir}")
+    for c in counts:
+        click.echo(f"{c.model_id:<14} done {c.done:>6}  pending {c.pending:>6}  failed {c.failed:>6}")
+        for key, reason in c.failures:
+            click.echo(f"    {key}: {reason}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -100,21 +100,25 @@ class Extractor:
         self.taggers: dict[str, Tagger] = {spec.model_id: load_tagger(spec, threads=threads, batch_size=batch_size) for spec in self.specs}
         self.batch_size = batch_size
 
-    def _groups(self) -> dict[MelParams, list[str]]:
+    def _groups(self, specs: list[ModelSpec]) -> dict[MelParams, list[str]]:
         groups: dict[MelParams, list[str]] = {}
-        for spec in self.specs:
+        for spec in specs:
             groups.setdefault(spec.mel, []).append(spec.model_id)
         return groups
 
-    def analyze(self, path: str | os.PathLike) -> Analysis:
-        """Decode ``path`` once, compute each front end once, run every model on its patches."""
-        groups = self._groups()
+    def analyze(self, path: str | os.PathLike, models: Sequence[str] | None = None) -> Analysis:
+        """Decode ``path`` once, compute each front end once, run every model on its patches.
+
+        ``models`` restricts the run to some of the loaded models (default: all of them).
+        """
+        specs = [spec for spec in self.specs if models is None or spec.model_id in models]
+        groups = self._groups(specs)
         sr = {params.sr for params in groups}
         if len(sr) != 1:
             raise UsageError(f"models need different sample rates {sorted(sr)}; run them separately")
         streams = {params: PatchStream(params=params) for params in groups}
         pending: dict[MelParams, list[np.ndarray]] = {params: [] for params in groups}
-        results: dict[str, dict[str, list[np.ndarray]]] = {model_id: {} for model_id in self.taggers}
+        results: dict[str, dict[str, list[np.ndarray]]] = {spec.model_id: {} for spec in specs}
 
         def run(params: MelParams, patches: np.ndarray, *, flush: bool) -> None:
             if patches.size:
@@ -137,7 +141,7 @@ class Extractor:
             run(params, stream.finish(), flush=True)
 
         analysis = Analysis(path=str(path), duration_seconds=n_samples / next(iter(groups)).sr)
-        for spec in self.specs:
+        for spec in specs:
             layers = {
                 layer.name: np.concatenate(results[spec.model_id][layer.name]) if results[spec.model_id].get(layer.name) else np.zeros((0, layer.size), np.float32)
                 for layer in spec.layers

@@ -1,0 +1,206 @@
+"""A collection: a folder of audio (or an MTG-Jamendo list) plus tagscape's data about it.
+
+The data lives in ``DIR/.tagscape/`` (or a folder given with ``--data``): ``tagscape.db`` (the
+source of truth), ``arrays/`` (derived, memory-mapped) and ``collection.json`` (where the
+audio is).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from tagscape.errors import CollectionError, NotFoundError
+from tagscape.store.db import DB_NAME, Store
+from tagscape.store.layers import LayerArray, load_layer
+from tagscape.store.tracks import Progress, folder_records, jamendo_records
+
+DATA_DIRNAME = ".tagscape"
+CONFIG_NAME = "collection.json"
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    added: int
+    changed: int
+    unchanged: int
+    removed: int
+
+    @property
+    def total(self) -> int:
+        return self.added + self.changed + self.unchanged
+
+
+class Collection:
+    """An opened collection. Thread-safe for reading: each thread gets its own connection."""
+
+    def __init__(self, data_dir: Path, config: dict):
+        self.data_dir = Path(data_dir)
+        self.config = config
+        self._local = threading.local()
+
+    # -- where things are ---------------------------------------------------------------
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / DB_NAME
+
+    @property
+    def arrays_dir(self) -> Path:
+        return self.data_dir / "arrays"
+
+    @property
+    def kind(self) -> str:
+        return self.config.get("kind", "folder")
+
+    @property
+    def audio_root(self) -> Path | None:
+        root = self.config.get("audio_root")
+        return Path(root) if root else None
+
+    @property
+    def name(self) -> str:
+        return self.config.get("name") or (self.audio_root.name if self.audio_root else self.data_dir.name)
+
+    @property
+    def store(self) -> Store:
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = self._local.store = Store(self.db_path)
+        return store
+
+    def close(self) -> None:
+        store = getattr(self._local, "store", None)
+        if store is not None:
+            store.close()
+            self._local.store = None
+
+    def __enter__(self) -> Collection:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def audio_source(self, track: dict) -> str:
+        """A local path or a URL that FFmpeg can open for this track."""
+        if track.get("url"):
+            return track["url"]
+        if self.audio_root is None or not track.get("path"):
+            raise NotFoundError(f"track {track.get('key')} has no audio location")
+        return str(self.audio_root / track["path"])
+
+    # -- reading ------------------------------------------------------------------------
+
+    def tracks(self) -> list[dict]:
+        """Every present track as a dict of its columns, in track order."""
+        return self.store.tracks()
+
+    def track(self, track_id: int) -> dict:
+        track = self.store.track(int(track_id))
+        if track is None:
+            raise NotFoundError(f"no track {track_id} in this collection")
+        return track
+
+    def metadata(self, track_id: int) -> dict:
+        """A track's columns plus ``tags``: its other tags grouped by kind."""
+        track = self.track(track_id)
+        tags: dict[str, list[str]] = {}
+        for kind, value in self.store.track_tags(int(track_id)):
+            tags.setdefault(kind, []).append(value)
+        return {**track, "tags": tags}
+
+    def layer(self, model_id: str, layer: str) -> LayerArray:
+        """All segments of a model's layer, with offsets per track (memory-mapped float16)."""
+        from tagscape.models.registry import get_model
+
+        get_model(model_id).layer(layer)
+        return load_layer(self.store, self.arrays_dir, model_id, layer)
+
+
+def _write_config(data_dir: Path, config: dict) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    tmp = data_dir / f"{CONFIG_NAME}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(config, indent=2))
+    os.replace(tmp, data_dir / CONFIG_NAME)
+
+
+def find_data_dir(path: str | os.PathLike) -> Path:
+    """The data folder for ``path``: itself if it holds a database, else ``path/.tagscape``."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise CollectionError(f"{path}: no such folder")
+    if (path / CONFIG_NAME).is_file():
+        return path
+    if (path / DATA_DIRNAME / CONFIG_NAME).is_file():
+        return path / DATA_DIRNAME
+    raise CollectionError(f"{path}: not an indexed collection; run: tagscape index {path}")
+
+
+def open_collection(path: str | os.PathLike = ".") -> Collection:
+    """Open an indexed collection by its folder or its data folder."""
+    data_dir = find_data_dir(path)
+    config = json.loads((data_dir / CONFIG_NAME).read_text())
+    return Collection(data_dir, config)
+
+
+def index_folder(root: str | os.PathLike, *, data_dir: str | os.PathLike | None = None, progress: Progress = None) -> IndexReport:
+    """Record every audio file below ``root``: new, changed and deleted files are picked up."""
+    root = Path(root).expanduser().resolve()
+    if not root.is_dir():
+        raise CollectionError(f"{root}: no such folder")
+    data_dir = Path(data_dir).resolve() if data_dir else root / DATA_DIRNAME
+    _write_config(data_dir, {"kind": "folder", "audio_root": str(root), "name": root.name})
+    collection = open_collection(data_dir)
+    with collection:
+        store = collection.store
+        known = store.known_files()
+        seen, added, changed, unchanged = set(), 0, 0, 0
+        for record, extra in folder_records(root, known, progress):
+            seen.add(record["key"])
+            if record.pop("unchanged", False):
+                unchanged += 1
+                continue
+            if record["key"] in known and known[record["key"]]["present"]:
+                changed += 1
+            else:
+                added += 1
+            store.upsert_track(record, extra)
+        gone = [key for key, row in known.items() if row["present"] and key not in seen]
+        store.mark_absent(gone)
+    if added + changed + unchanged == 0:
+        raise CollectionError(f"{root}: no audio files found")
+    return IndexReport(added, changed, unchanged, len(gone))
+
+
+def index_jamendo(
+    tsv: str | os.PathLike,
+    *,
+    data_dir: str | os.PathLike,
+    audio_root: str | os.PathLike | None = None,
+    audio_url: str | None = None,
+    progress: Progress = None,
+) -> IndexReport:
+    """Record the tracks of an MTG-Jamendo TSV, with typed tags and where the audio is."""
+    data_dir = Path(data_dir).expanduser().resolve()
+    root = Path(audio_root).expanduser().resolve() if audio_root else None
+    if root is not None and not root.is_dir():
+        raise CollectionError(f"{root}: no such folder")
+    records = list(jamendo_records(Path(tsv), audio_root=root, audio_url=audio_url))
+    _write_config(data_dir, {"kind": "jamendo", "audio_root": str(root) if root else None, "audio_url": audio_url, "name": "MTG-Jamendo"})
+    collection = open_collection(data_dir)
+    with collection:
+        store = collection.store
+        known = store.known_files()
+        added = sum(1 for record, _ in records if record["key"] not in known)
+        with store.transaction():  # one transaction for the whole list: 55k tracks in seconds
+            for i, (record, tags) in enumerate(records):
+                store.upsert_track(record, tags)
+                if progress and (i % 1000 == 0 or i + 1 == len(records)):
+                    progress(i + 1, len(records))
+        keys = {record["key"] for record, _ in records}
+        gone = [key for key, row in known.items() if row["present"] and key not in keys]
+        store.mark_absent(gone)
+    return IndexReport(added, len(records) - added, 0, len(gone))

@@ -1,0 +1,173 @@
+"""Extracting a whole collection: tracks in parallel over processes, results written safely.
+
+Worker processes decode and run the models; the parent alone writes the database, one
+transaction per track and model, so a run killed at any moment leaves only whole results and
+the next run picks up exactly the tracks that are still missing.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+
+from tagscape.collection import Collection
+from tagscape.errors import TagscapeError, UsageError
+from tagscape.pipeline import Analysis, Extractor, resolve_models
+
+
+@dataclass
+class WorkItem:
+    track_id: int
+    key: str
+    source: str
+    content_hash: str | None
+    models: tuple[str, ...]
+    duration: float | None
+
+
+@dataclass
+class ExtractReport:
+    done: int = 0
+    failed: int = 0
+    audio_seconds: float = 0.0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+#: progress(tracks_done, tracks_total, audio_seconds_done)
+ExtractProgress = Callable[[int, int, float], None] | None
+
+_worker_extractor: Extractor | None = None
+
+
+def _init_worker(model_ids: Sequence[str], threads: int | None) -> None:
+    global _worker_extractor
+    _worker_extractor = Extractor(model_ids, threads=threads)
+
+
+def _run_item(item: WorkItem) -> tuple[WorkItem, Analysis | None, str | None]:
+    """Analyse one track in a worker; a bad file comes back as a reason, not an exception."""
+    try:
+        return item, _worker_extractor.analyze(item.source, models=item.models), None
+    except TagscapeError as exc:
+        return item, None, exc.message
+    except Exception as exc:  # a bug or an unforeseen library error must not stop the run
+        return item, None, f"internal error: {type(exc).__name__}: {exc}"
+
+
+def work_items(collection: Collection, model_ids: Sequence[str], *, retry_failed: bool = False) -> list[WorkItem]:
+    """Tracks that lack an up-to-date result for at least one model, with the models they lack."""
+    needed: dict[int, list[str]] = {}
+    tracks: dict[int, dict] = {}
+    for model_id in model_ids:
+        for track in collection.store.pending(model_id, retry_failed=retry_failed):
+            needed.setdefault(track["track_id"], []).append(model_id)
+            tracks[track["track_id"]] = track
+    items = []
+    for track_id in sorted(needed):
+        track = tracks[track_id]
+        try:
+            source = collection.audio_source(track)
+        except TagscapeError:
+            source = ""
+        items.append(WorkItem(track_id, track["key"], source, track["content_hash"], tuple(needed[track_id]), track["duration"]))
+    return items
+
+
+def _record(collection: Collection, item: WorkItem, analysis: Analysis | None, reason: str | None, report: ExtractReport) -> None:
+    store = collection.store
+    if analysis is None:
+        for model_id in item.models:
+            store.write_failure(item.track_id, model_id, content_hash=item.content_hash, reason=reason or "unknown error")
+        report.failed += 1
+        report.failures.append((item.key, reason or "unknown error"))
+        return
+    for model_id, output in analysis.models.items():
+        store.write_result(item.track_id, model_id, content_hash=item.content_hash, segment_seconds=output.spec.segment_seconds, layers=output.layers)
+    report.done += 1
+    report.audio_seconds += analysis.duration_seconds
+
+
+def _results_in_process(items: list[WorkItem], model_ids, threads) -> Iterator[tuple]:
+    _init_worker(model_ids, threads)
+    for item in items:
+        yield _run_item(item)
+
+
+def _results_in_pool(items: list[WorkItem], model_ids, threads, workers: int) -> Iterator[tuple]:
+    """Run items over a process pool, at most ``2 * workers`` in flight; survive a dying worker.
+
+    When a worker dies (killed, out of memory, a crash in native code) the pool is rebuilt and
+    the tracks that were in flight are tried again one at a time; a track that kills a worker
+    on its own is reported as failed.
+    """
+    context = multiprocessing.get_context("spawn")
+    queue = list(reversed(items))
+    suspects: list[WorkItem] = []
+    while queue or suspects:
+        solo = bool(suspects)
+        batch_workers = 1 if solo else workers
+        pool = ProcessPoolExecutor(batch_workers, mp_context=context, initializer=_init_worker, initargs=(model_ids, threads))
+        in_flight: dict[Future, WorkItem] = {}
+        try:
+            while queue or suspects or in_flight:
+                while (suspects or queue) and len(in_flight) < (1 if solo else 2 * workers):
+                    item = suspects.pop() if solo else queue.pop()
+                    in_flight[pool.submit(_run_item, item)] = item
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    result = future.result()  # raises BrokenProcessPool if a worker died
+                    del in_flight[future]
+                    yield result
+                if solo and not suspects:
+                    break
+        except BrokenProcessPool:
+            lost = list(in_flight.values())
+            if solo:
+                for item in lost:
+                    yield item, None, "the worker process died while analysing this file"
+            else:
+                suspects.extend(lost)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def extract_collection(
+    collection: Collection,
+    models: Sequence[str] | None = None,
+    *,
+    workers: int = 1,
+    threads: int | None = None,
+    retry_failed: bool = False,
+    progress: ExtractProgress = None,
+) -> ExtractReport:
+    """Run the models on every track that lacks their results.
+
+    Parameters
+    ----------
+    workers : int
+        Processes analysing files in parallel (1: in this process).
+    threads : int, optional
+        ONNX Runtime threads per model in each worker; default ``cpu_count // workers``.
+    retry_failed : bool
+        Also retry tracks that failed before with the same content.
+    """
+    if workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {workers}")
+    model_ids = [spec.model_id for spec in resolve_models(models)]
+    for spec in resolve_models(models):
+        spec.weights_dir()  # fail early, with the install command, if weights are missing
+    threads = threads or max(1, (os.cpu_count() or 1) // workers)
+    items = work_items(collection, model_ids, retry_failed=retry_failed)
+    report = ExtractReport()
+    if not items:
+        return report
+    results = _results_in_process(items, model_ids, threads) if workers == 1 else _results_in_pool(items, model_ids, threads, workers)
+    for i, (item, analysis, reason) in enumerate(results, start=1):
+        _record(collection, item, analysis, reason, report)
+        if progress:
+            progress(i, len(items), report.audio_seconds)
+    return report

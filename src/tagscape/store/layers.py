@@ -1,0 +1,124 @@
+"""Contiguous, memory-mapped arrays of a layer, derived from the database.
+
+For each (model, layer) the segments of all tracks are stored one after another in track
+order, in ``arrays/<model>.<layer>.npy`` (float16, ``(n_segments, n_cols)``), with
+``arrays/<model>.<layer>.index.npz`` holding ``track_ids``, ``offsets`` (``n_tracks + 1``;
+track ``i``'s rows are ``offsets[i]:offsets[i + 1]``) and the model version they were built
+from. They are a cache: when the database's version for the model moves on, they are rebuilt.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tagscape.errors import NotFoundError
+from tagscape.store.db import STORE_DTYPE, Store
+
+ARRAYS_FORMAT = 1
+
+
+@dataclass
+class LayerArray:
+    """All segments of one layer, with per-track offsets.
+
+    Attributes
+    ----------
+    values : ndarray [shape=(n_segments, n_cols), dtype=float16]
+        Memory-mapped, read-only.
+    offsets : ndarray [shape=(n_tracks + 1,), dtype=int64]
+    track_ids : ndarray [shape=(n_tracks,), dtype=int64]
+    """
+
+    model_id: str
+    layer: str
+    values: np.ndarray
+    offsets: np.ndarray
+    track_ids: np.ndarray
+
+    def __post_init__(self):
+        self._position = {int(t): i for i, t in enumerate(self.track_ids)}
+
+    @property
+    def n_tracks(self) -> int:
+        return len(self.track_ids)
+
+    def track(self, track_id: int) -> np.ndarray:
+        """The rows of one track, ``(n_segments_of_track, n_cols)``."""
+        try:
+            i = self._position[int(track_id)]
+        except KeyError:
+            raise NotFoundError(f"track {track_id} has no {self.model_id} {self.layer}") from None
+        return self.values[self.offsets[i] : self.offsets[i + 1]]
+
+    def rows_for(self, track_ids) -> tuple[np.ndarray, np.ndarray]:
+        """Row indices of the given tracks' segments, and each row's track id, in the given order."""
+        positions = [self._position[int(t)] for t in track_ids if int(t) in self._position]
+        if not positions:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        starts, ends = self.offsets[positions], self.offsets[np.array(positions) + 1]
+        lengths = ends - starts
+        rows = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(lengths.sum())
+        return rows, np.repeat(self.track_ids[positions], lengths)
+
+    def segment_index(self) -> np.ndarray:
+        """Each row's index within its track, ``(n_segments,)`` int32."""
+        lengths = np.diff(self.offsets)
+        return (np.arange(self.offsets[-1]) - np.repeat(self.offsets[:-1], lengths)).astype(np.int32)
+
+
+def _paths(arrays_dir: Path, model_id: str, layer: str) -> tuple[Path, Path]:
+    stem = arrays_dir / f"{model_id}.{layer}"
+    return stem.with_name(stem.name + ".npy"), stem.with_name(stem.name + ".index.npz")
+
+
+def build_layer(store: Store, arrays_dir: Path, model_id: str, layer: str) -> None:
+    """Write the contiguous arrays of a layer from the database (atomically replaced)."""
+    arrays_dir.mkdir(parents=True, exist_ok=True)
+    values_path, index_path = _paths(arrays_dir, model_id, layer)
+    with store.snapshot():  # one consistent view, while extraction may go on writing
+        version = store.model_version(model_id)
+        n_tracks, n_rows, n_cols = store.layer_shape(model_id, layer)
+        tmp_values = values_path.with_name(f"{values_path.name}.{os.getpid()}.tmp")
+        values = np.lib.format.open_memmap(tmp_values, mode="w+", dtype=STORE_DTYPE, shape=(n_rows, n_cols))
+        offsets = np.zeros(n_tracks + 1, np.int64)
+        track_ids = np.zeros(n_tracks, np.int64)
+        position = 0
+        for i, (track_id, rows, cols, data) in enumerate(store.iter_layer(model_id, layer)):
+            values[position : position + rows] = np.frombuffer(data, dtype=STORE_DTYPE).reshape(rows, cols)
+            position += rows
+            offsets[i + 1] = position
+            track_ids[i] = track_id
+        values.flush()
+        del values
+    tmp_index = index_path.with_name(f"{index_path.name}.{os.getpid()}.tmp.npz")
+    np.savez(tmp_index, offsets=offsets, track_ids=track_ids, version=np.int64(version), format=np.int64(ARRAYS_FORMAT))
+    os.replace(tmp_values, values_path)
+    os.replace(tmp_index, index_path)
+
+
+def _read_index(index_path: Path):
+    try:
+        with np.load(index_path) as index:
+            return int(index["version"]), int(index["format"]), index["offsets"], index["track_ids"]
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def load_layer(store: Store, arrays_dir: Path, model_id: str, layer: str, *, rebuild: bool = True) -> LayerArray:
+    """The layer's arrays, rebuilt first if missing or older than the database."""
+    values_path, index_path = _paths(arrays_dir, model_id, layer)
+    for _ in range(2):
+        index = _read_index(index_path) if index_path.is_file() and values_path.is_file() else None
+        if index and index[0] == store.model_version(model_id) and index[1] == ARRAYS_FORMAT:
+            _, _, offsets, track_ids = index
+            values = np.load(values_path, mmap_mode="r")
+            if values.shape[0] == offsets[-1]:
+                return LayerArray(model_id, layer, values, offsets, track_ids)
+        if not rebuild:
+            break
+        build_layer(store, arrays_dir, model_id, layer)
+    raise NotFoundError(f"no arrays for {model_id} {layer} in {arrays_dir}")

@@ -1,0 +1,153 @@
+"""Finding tracks and reading their metadata: audio folders (mutagen) and MTG-Jamendo lists."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import mutagen
+
+from tagscape.errors import CollectionError, UsageError
+
+AUDIO_EXTENSIONS = frozenset(
+    ".mp3 .ogg .oga .opus .flac .wav .wave .m4a .mp4 .aac .wma .aif .aiff .aifc .ape .wv .mka .webm .mpc .ac3".split()
+)
+
+#: Easy-tag names that become track columns; the rest go to track_tags.
+_COLUMN_TAGS = {"title", "artist", "album", "genre", "date", "tracknumber"}
+
+Progress = Callable[[int, int], None] | None
+
+
+def scan_folder(root: Path) -> Iterator[Path]:
+    """Audio files below ``root`` (by extension), skipping hidden folders, in sorted order."""
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and Path(name).suffix.lower() in AUDIO_EXTENSIONS:
+                yield Path(folder) / name
+
+
+def content_hash(path: Path) -> str:
+    """BLAKE2b of the file's bytes (hex, 32 characters)."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+
+
+def _first_int(value: str | None) -> int | None:
+    match = re.match(r"\s*(\d+)", value or "")
+    return int(match.group(1)) if match else None
+
+
+def read_file_metadata(path: Path) -> tuple[dict, list[tuple[str, str]]]:
+    """Tags and duration of an audio file, read with mutagen.
+
+    Returns
+    -------
+    (fields, extra)
+        ``fields``: title, artist, album, genre, year, tracknumber, duration (missing ones None);
+        ``extra``: every other text tag as ``(name, value)`` pairs.
+    A file mutagen cannot parse gives empty metadata: it is still indexed, and extraction says
+    what is wrong with it.
+    """
+    fields: dict = dict.fromkeys(("title", "artist", "album", "genre", "year", "tracknumber", "duration"))
+    extra: list[tuple[str, str]] = []
+    try:
+        audio = mutagen.File(path, easy=True)
+    except Exception:  # mutagen raises many types for broken files; the extractor reports them
+        audio = None
+    if audio is None:
+        return fields, extra
+    if getattr(audio, "info", None) is not None and getattr(audio.info, "length", None):
+        fields["duration"] = float(audio.info.length)
+    tags = audio.tags or {}
+    for name in sorted(tags.keys()):
+        try:
+            values = [str(v) for v in tags[name]] if isinstance(tags[name], list) else [str(tags[name])]
+        except (KeyError, ValueError):
+            continue
+        name = name.lower()
+        if name in _COLUMN_TAGS:
+            joined = "; ".join(values)
+            if name == "date":
+                fields["year"] = _first_int(joined)
+            elif name == "tracknumber":
+                fields["tracknumber"] = _first_int(joined)
+            else:
+                fields[name] = joined
+        extra.extend((name, value) for value in values if value)
+    return fields, extra
+
+
+def folder_records(root: Path, known: dict, progress: Progress = None) -> Iterator[tuple[dict, list]]:
+    """Index records of the files below ``root`` that are new or changed.
+
+    A file whose size and modification time match ``known`` (key -> row) is not re-read.
+    """
+    paths = list(scan_folder(root))
+    for i, path in enumerate(paths):
+        key = path.relative_to(root).as_posix()
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        row = known.get(key)
+        if row is not None and row["present"] and row["size"] == stat.st_size and row["mtime"] == stat.st_mtime:
+            yield {"key": key, "unchanged": True}, []
+        else:
+            fields, extra = read_file_metadata(path)
+            try:
+                digest = content_hash(path)
+            except OSError:
+                digest = f"unreadable:{stat.st_size}:{stat.st_mtime}"
+            yield {"key": key, "path": key, "size": stat.st_size, "mtime": stat.st_mtime, "content_hash": digest, **fields}, extra
+        if progress:
+            progress(i + 1, len(paths))
+
+
+JAMENDO_COLUMNS = ("TRACK_ID", "ARTIST_ID", "ALBUM_ID", "PATH", "DURATION")
+
+
+def jamendo_records(tsv: Path, *, audio_root: Path | None, audio_url: str | None) -> Iterator[tuple[dict, list]]:
+    """Index records from an MTG-Jamendo TSV (``TRACK_ID ARTIST_ID ALBUM_ID PATH DURATION TAGS...``).
+
+    ``audio_url`` may use ``{track_id}`` (``track_0000214``), ``{id}`` (``214``) and
+    ``{path}`` (``14/214.mp3``). Tags ``genre---rock`` become typed tags ``("genre", "rock")``.
+    """
+    if (audio_root is None) == (audio_url is None):
+        raise UsageError("give exactly one of --audio-root and --audio-url for a Jamendo list")
+    if audio_url is not None and not any(f"{{{name}}}" in audio_url for name in ("track_id", "id", "path")):
+        raise UsageError(f"--audio-url {audio_url!r} has none of {{track_id}}, {{id}}, {{path}}")
+    try:
+        handle = open(tsv, newline="", encoding="utf-8")
+    except OSError as exc:
+        raise CollectionError(f"{tsv}: cannot read ({exc.strerror})") from None
+    with handle:
+        reader = csv.reader(handle, delimiter="\t")
+        header = next(reader, None)
+        if header is None or tuple(header[:5]) != JAMENDO_COLUMNS:
+            raise UsageError(f"{tsv}: not an MTG-Jamendo list (expected columns {' '.join(JAMENDO_COLUMNS)} TAGS...)")
+        for line_number, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            if len(row) < 5:
+                raise UsageError(f"{tsv}:{line_number}: expected at least 5 columns, got {len(row)}")
+            track_id, artist_id, album_id, path, duration = row[:5]
+            tags = [tuple(tag.split("---", 1)) for tag in row[5:] if "---" in tag]
+            numeric = track_id.rsplit("_", 1)[-1].lstrip("0") or "0"
+            record = {
+                "key": track_id,
+                "path": path if audio_root is not None else None,
+                "url": audio_url.format(track_id=track_id, id=numeric, path=path) if audio_url else None,
+                "content_hash": f"jamendo:{track_id}",
+                "duration": float(duration) if duration else None,
+                "title": track_id,
+                "artist": artist_id,
+                "album": album_id,
+                "genre": ", ".join(value for kind, value in tags if kind == "genre") or None,
+            }
+            yield record, tags
