@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
+import mutagen
 import numpy as np
 import soxr
 
@@ -37,7 +38,21 @@ class AudioInfo:
     declared_seconds: float | None
 
 
-def _open(path: Path):
+def is_url(source: str | os.PathLike) -> bool:
+    """True for ``http://...``-style sources that FFmpeg streams instead of a local file."""
+    return "://" in str(source)
+
+
+def _open(path: Path | str):
+    if is_url(path):
+        try:
+            container = av.open(str(path), mode="r", timeout=(30.0, 60.0))
+        except av.error.FFmpegError as exc:
+            raise AudioError(path, f"cannot fetch ({_ffmpeg_reason(exc)})") from None
+        if not container.streams.audio:
+            container.close()
+            raise AudioError(path, "no audio stream")
+        return container
     if not path.exists():
         raise AudioError(path, "file not found")
     if path.is_dir():
@@ -63,6 +78,16 @@ def _ffmpeg_reason(exc: Exception) -> str:
     return strerror or str(exc)
 
 
+def _header_seconds(path: Path) -> float | None:
+    """The length a file's header declares, read with mutagen (FFmpeg clips it to the file size)."""
+    try:
+        info = getattr(mutagen.File(path), "info", None)
+    except Exception:  # mutagen raises many types on broken headers; FFmpeg reports those
+        return None
+    length = getattr(info, "length", None)
+    return float(length) if length else None
+
+
 def _declared_seconds(container, stream) -> float | None:
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
@@ -73,7 +98,7 @@ def _declared_seconds(container, stream) -> float | None:
 
 def probe(path: str | os.PathLike) -> AudioInfo:
     """Read a file's header: codec, native sample rate, channels and declared duration."""
-    path = Path(path)
+    path = str(path) if is_url(path) else Path(path)
     container = _open(path)
     with container:
         stream = container.streams.audio[0]
@@ -85,7 +110,7 @@ def probe(path: str | os.PathLike) -> AudioInfo:
         )
 
 
-def _mono_frames(path: Path, container) -> Iterator[tuple[np.ndarray, int]]:
+def _mono_frames(path: Path | str, container) -> Iterator[tuple[np.ndarray, int]]:
     """Yield ``(samples, native_sr)`` per decoded frame, averaged to mono float32."""
     stream = container.streams.audio[0]
     to_float = av.AudioResampler(format="fltp")
@@ -105,8 +130,8 @@ def stream_audio(
 
     Parameters
     ----------
-    path : path-like
-        Any file FFmpeg can read.
+    path : path-like or str
+        Any file FFmpeg can read, or a URL it can stream (``http://``, ``https://``).
     sr : int
         Target sample rate in Hz.
     chunk_samples : int
@@ -123,11 +148,11 @@ def stream_audio(
         The file is missing, empty, unreadable, not audio, corrupt, truncated or silent
         in the sense of containing no samples at all. Digital silence is valid.
     """
-    path = Path(path)
+    path = str(path) if is_url(path) else Path(path)
     container = _open(path)
     with container:
         stream = container.streams.audio[0]
-        declared = _declared_seconds(container, stream)
+        declared = (None if is_url(path) else _header_seconds(path)) or _declared_seconds(container, stream)
         resampler = None
         native_sr = None
         pending: list[np.ndarray] = []

@@ -179,14 +179,20 @@ def load_checkpoint(prefix: Path) -> dict[str, np.ndarray]:
     shards = sorted(data_glob[0].glob(data_glob[1]))
     if not shards:
         raise CheckpointError(f"{index_path}: no data file beside it")
-    raw = [np.memmap(shard, dtype=np.uint8, mode="r") for shard in shards]
+    sizes = [shard.stat().st_size for shard in shards]
     variables = {}
-    for name, entry in entries.items():
-        if entry.shard_id >= len(raw):
-            raise CheckpointError(f"{name}: shard {entry.shard_id} is missing")
-        expected = entry.dtype.itemsize * int(np.prod(entry.shape, dtype=np.int64))
-        if entry.size != expected or entry.offset + entry.size > raw[entry.shard_id].size:
-            raise CheckpointError(f"{name}: size {entry.size} does not fit shape {entry.shape}")
-        chunk = raw[entry.shard_id][entry.offset : entry.offset + entry.size]
-        variables[name] = np.frombuffer(chunk.tobytes(), dtype=entry.dtype).reshape(entry.shape)
+    handles = [open(shard, "rb") for shard in shards]
+    try:
+        for name, entry in entries.items():
+            if entry.shard_id >= len(handles):
+                raise CheckpointError(f"{name}: shard {entry.shard_id} is missing")
+            expected = entry.dtype.itemsize * int(np.prod(entry.shape, dtype=np.int64))
+            if entry.size != expected or entry.offset + entry.size > sizes[entry.shard_id]:
+                raise CheckpointError(f"{name}: size {entry.size} does not fit shape {entry.shape} in the data file")
+            handle = handles[entry.shard_id]
+            handle.seek(entry.offset)
+            variables[name] = np.frombuffer(handle.read(entry.size), dtype=entry.dtype).reshape(entry.shape)
+    finally:
+        for handle in handles:
+            handle.close()
     return variables
