@@ -192,5 +192,58 @@ def status(collection_path: Path, as_json: bool):
             click.echo(f"    {key}: {reason}")
 
 
+def _serve(collection_path: Path, host: str, port: int) -> None:
+    from tagscape.web import create_app
+
+    app = create_app(str(collection_path))
+    click.echo(f"tagscape is serving {collection_path} on http://{host}:{port}/  (Ctrl+C stops it)")
+    app.run(host=host, port=port, debug=False, threaded=True)
+
+
+@main.command()
+@collection_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+def serve(collection_path: Path, host: str, port: int):
+    """Open the explorer on a collection in the browser."""
+    from tagscape.collection import open_collection
+
+    open_collection(collection_path).close()  # a clear error before the server starts
+    _serve(collection_path, host, port)
+
+
+@main.command()
+@click.argument("folder", default="demo-collection", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--seed", default=0, show_default=True, help="Seed of the synthesised music.")
+@click.option("--per-style", default=4, show_default=True, type=click.IntRange(1, 50), help="Tracks per style.")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--serve/--no-serve", default=True, help="Start the server when the collection is ready.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+def demo(folder: Path, seed: int, per_style: int, workers: int, serve: bool, host: str, port: int):
+    """Build the demo collection (synthesised music in several styles), extract it, serve it."""
+    from tagscape.collection import index_folder, open_collection
+    from tagscape.demo.synth import STYLES, render_demo_collection
+    from tagscape.extract import extract_collection
+
+    stamp = folder / ".tagscape-demo"
+    wanted = f"seed={seed} per_style={per_style}"
+    if not (stamp.is_file() and stamp.read_text() == wanted):
+        bar, update = _progress_bar("Synthesising")
+        with bar:
+            tracks = render_demo_collection(folder, seed=seed, n_per_style=per_style, progress=update)
+        stamp.write_text(wanted)
+        click.echo(f"{len(tracks)} tracks in {len(STYLES)} styles written to {folder}")
+    report = index_folder(folder)
+    click.echo(f"{report.total} tracks indexed ({report.added} new, {report.changed} changed)")
+    with open_collection(folder) as collection:
+        bar, update = _progress_bar("Extracting")
+        with bar:
+            extracted = extract_collection(collection, workers=workers, progress=lambda d, t, s: update(d, t))
+    click.echo(f"{extracted.done} tracks extracted, {extracted.failed} failed")
+    if serve:
+        _serve(folder, host, port)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -79,9 +79,8 @@ def damped_partials(*, freqs, taus, amps, phases, sr: int, n: int) -> np.ndarray
 
 def saw(freq, *, sr: int, n: int, phase0: float = 0.0) -> np.ndarray:
     """Band-limited (PolyBLEP) sawtooth in [-1, 1], shape ``(n,)``; ``freq`` scalar or ``(n,)``."""
-    inc = np.broadcast_to(np.asarray(freq, dtype=np.float64) / sr, (n,))
+    inc = np.broadcast_to(np.asarray(freq, dtype=F32) / F32(sr), (n,))
     ph = wrap(phase_of(freq, sr=sr, n=n, phase0=phase0))
-    inc = inc.astype(F32)
     out = F32(2.0) * ph - F32(1.0)
     lo = ph < inc
     t = ph[lo] / inc[lo]
@@ -172,22 +171,23 @@ def stft_filter(x: np.ndarray, *, sr: int, gain: Callable, n_fft: int = 1024) ->
     """Time-varying filter of mono ``(n,)`` by short-time spectral multiplication.
 
     ``gain(t, f)`` receives frame times ``(frames, 1)`` in seconds and bin frequencies
-    ``(1, bins)`` in Hz and returns magnitudes broadcastable to ``(frames, bins)``. Hann
-    windows at 75 % overlap are added back together, so a gain of 1 gives back ``x``.
+    ``(1, bins)`` in Hz and returns magnitudes broadcastable to ``(frames, bins)``. Sine
+    windows at 50 % overlap (applied before and after) add back to exactly ``x`` for a
+    gain of 1. Returns shape ``(n,)`` float32.
     """
-    n, hop = x.shape[-1], n_fft // 4
+    n, hop = x.shape[-1], n_fft // 2
     xp = np.pad(x.astype(F32), (n_fft, n_fft + hop))
     frames = np.lib.stride_tricks.sliding_window_view(xp, n_fft)[::hop]
     n_frames = frames.shape[0]
-    win = (0.5 - 0.5 * np.cos(TAU * np.arange(n_fft) / n_fft)).astype(F32)
+    win = np.sin(np.pi * (np.arange(n_fft) + 0.5) / n_fft).astype(F32)
     spec = np.fft.rfft(frames * win, axis=-1)
-    t = ((np.arange(n_frames) * hop + n_fft // 2 - n_fft) / sr)[:, None]
-    spec *= np.asarray(gain(t, np.fft.rfftfreq(n_fft, 1.0 / sr)[None, :]), dtype=F32)
+    t = ((np.arange(n_frames) * hop + hop - n_fft) / sr)[:, None]
+    spec *= np.asarray(gain(t, np.fft.rfftfreq(n_fft, 1.0 / sr).astype(F32)[None, :]), dtype=F32)
     y = np.fft.irfft(spec, n_fft, axis=-1).astype(F32) * win
-    out = np.zeros((n_frames + 3, hop), F32)
-    for k in range(4):
-        out[k:k + n_frames] += y[:, k * hop:(k + 1) * hop]
-    return out.ravel()[n_fft:n_fft + n] / F32(1.5)
+    out = np.zeros((n_frames + 1, hop), F32)
+    out[:n_frames] += y[:, :hop]
+    out[1:] += y[:, hop:]
+    return out.ravel()[n_fft:n_fft + n]
 
 
 def highpass_noise(*, n: int, sr: int, rng: np.random.Generator, fc: float) -> np.ndarray:
@@ -264,30 +264,32 @@ def piano_note(*, freq: float, seconds: float, sr: int, rng: np.random.Generator
 
 
 def pluck(*, freq: float, seconds: float, sr: int, rng: np.random.Generator,
-          t60: float = 2.5, brightness: float = 0.6, position: float = 0.2) -> np.ndarray:
+          t60: float = 2.5, brightness: float = 0.5, position: float = 0.2) -> np.ndarray:
     """Karplus-Strong plucked string, shape ``(n,)``, tuned exactly with a fractional delay.
 
-    ``y[i] = g (h0 y[i-N] + h1 y[i-N-1] + h2 y[i-N-2])``; every term lies at least one
-    period back, so one period is computed per step. ``brightness`` in [0, 1] sets how
-    much the noise burst is smoothed; ``position`` is where along the string it is plucked.
+    The loop is ``y[i] = g * sum_j h[j] y[i - p - j]``, a smoothing kernel (darker for
+    low ``brightness``) convolved with a linear-interpolation fractional delay; every term
+    lies at least one period back, so a whole period is computed per step. The noise burst
+    is low-passed by ``brightness`` in [0, 1] and comb-filtered by the pluck ``position``.
     """
     n = n_of(seconds, sr)
     period = sr / freq
-    p = int(np.floor(period - 0.5))
-    d = period - 0.5 - p
-    h0, h1, h2 = 0.5 * (1 - d), 0.5, 0.5 * d
-    g = 10.0 ** (-3.0 / (t60 * freq))
-    burst = rng.uniform(-1.0, 1.0, p)
-    smooth = np.convolve(burst, np.ones(5) / 5.0, mode="same")
-    burst = brightness * burst + (1.0 - brightness) * smooth
-    burst -= np.roll(burst, max(1, int(position * p))) * 0.8
+    p = int(np.floor(period - 1.0))
+    d = period - 1.0 - p
+    s = 0.5 - 0.25 * brightness
+    h = np.convolve([s / 2, 1.0 - s, s / 2], [1.0 - d, d]) * 10.0 ** (-3.0 / (t60 * freq))
+    width = 1 + int((1.0 - brightness) * p / 4)
+    burst = np.convolve(rng.uniform(-1.0, 1.0, p + width), np.ones(width) / width, mode="valid")[:p]
+    burst -= np.roll(burst, max(1, int(position * p))) * 0.9
     burst -= burst.mean()
-    y = np.zeros(n + 2)
-    y[2:2 + min(p, n)] = burst[:n]
-    for s in range(p + 2, n + 2, p):
-        e = min(s + p, n + 2)
-        y[s:e] = g * (h0 * y[s - p:e - p] + h1 * y[s - p - 1:e - p - 1] + h2 * y[s - p - 2:e - p - 2])
-    return y[2:].astype(F32)
+    burst /= max(np.abs(burst).max(), 1e-9)
+    y = np.zeros(n + 3)
+    y[3:3 + min(p, n)] = burst[:n]
+    for i in range(p + 3, n + 3, p):
+        e = min(i + p, n + 3)
+        y[i:e] = (h[0] * y[i - p:e - p] + h[1] * y[i - p - 1:e - p - 1]
+                  + h[2] * y[i - p - 2:e - p - 2] + h[3] * y[i - p - 3:e - p - 3])
+    return y[3:].astype(F32)
 
 
 def bowed(*, freq: np.ndarray, sr: int, rng: np.random.Generator, vibrato_rate: float = 5.5,
@@ -372,7 +374,7 @@ def sing(*, f0: np.ndarray, amp: np.ndarray, vowels: list[tuple[float, str]], sr
     knots = np.arange(0.0, t[-1] + 0.05, 0.05)
     jitter = np.interp(t, knots, rng.standard_normal(knots.size))
     pitch = f0 * (1.0 + vibrato_depth * tone(vibrato_rate, sr=sr, n=n) + 0.002 * jitter)
-    src = saw(pitch, sr=sr, n=n) + F32(0.08) * rng.standard_normal(n).astype(F32)
+    src = saw(pitch, sr=sr, n=n) + F32(0.03) * rng.standard_normal(n).astype(F32)
     src *= amp.astype(F32)
     anchor_t = np.array([a for a, _ in vowels])
     table = np.array([np.concatenate(FORMANTS[v]) for _, v in vowels], dtype=np.float64)

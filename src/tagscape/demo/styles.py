@@ -67,11 +67,17 @@ class Song:
 
 def plan_song(rng: np.random.Generator, *, seconds: float, bpm: tuple[float, float], beats: int = 4,
               modes: tuple = (MAJOR, MINOR), tail: float = 2.0) -> Song:
-    """Pick key, mode, tempo and progression; fit as many whole bars as leave ``tail`` s at the end."""
+    """Pick key, mode, tempo and progression; whole bars end exactly ``tail`` s before the end.
+
+    The tempo drawn from ``bpm`` is nudged (by at most half a bar over the piece) so that
+    a whole number of bars fits.
+    """
     mode = modes[int(rng.integers(len(modes)))]
     tempo = float(rng.uniform(*bpm))
     progs = PROGRESSIONS[mode]
-    bars = max(2, int((seconds - LEAD - tail) / (beats * 60.0 / tempo)))
+    music = seconds - LEAD - tail
+    bars = max(2, int(round(music / (beats * 60.0 / tempo))))
+    tempo = bars * beats * 60.0 / music
     return Song(int(rng.integers(12)), mode, tempo, beats, bars, progs[int(rng.integers(len(progs)))])
 
 
@@ -181,7 +187,7 @@ def piano(*, rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
 
 def strings(*, rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
     """String ensemble: four bowed, voice-led lines swelling through legato chords."""
-    song = plan_song(rng, seconds=seconds, bpm=(56.0, 80.0), tail=3.5)
+    song = plan_song(rng, seconds=seconds, bpm=(56.0, 80.0), tail=2.5)
     n = n_of(seconds, sr)
     t = np.arange(n) / sr
     bar_s = song.beats * song.beat_s
@@ -210,8 +216,8 @@ def strings(*, rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
             b0 = song.at(bar)
             amp_t += [b0 + 0.05, b0 + 0.45 * bar_s, b0 + bar_s - 0.08]
             amp_v += [0.6 if bar else 0.2, 1.0, 0.8]
-        amp_t += [seconds - 0.3, seconds]
-        amp_v += [0.6, 0.0]
+        amp_t += [seconds - 0.2]
+        amp_v += [0.0]
         amp = np.interp(t, amp_t, amp_v).astype(F32)
         tone = ins.bowed(freq=freq, sr=sr, rng=rng, vibrato_rate=rng.uniform(4.8, 6.2),
                          vibrato_depth=rng.uniform(0.002, 0.005))
@@ -425,7 +431,7 @@ def jazz(*, rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
     keys = _bank(lambda m: ins.piano_note(freq=float(midi_hz(m)), seconds=3.0, sr=sr, rng=rng, brightness=0.8))
     bass = _bank(lambda m: ins.pluck(freq=float(midi_hz(m)), seconds=1.5, sr=sr, rng=rng, t60=1.0, brightness=0.1)
                  + ins.tone(float(midi_hz(m)), sr=sr, n=n_of(1.5, sr)) * ins.decay_env(n_of(1.5, sr), sr=sr, tau=0.35))
-    ride = [ins.cymbal(sr=sr, rng=rng, tau=1.1, ping=0.5) for _ in range(3)]
+    ride = [ins.cymbal(sr=sr, rng=rng, tau=0.8, ping=0.8) for _ in range(3)]
     hat = ins.hihat(sr=sr, rng=rng, tau=0.025)
     out = _stereo(n_of(seconds, sr))
     comp = ((0.0, 1.5), (0.5, 2.5), (1.0, 3.5), (0.0, 2.5), (1.5,), (2.5, 3.5))
@@ -444,7 +450,7 @@ def jazz(*, rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
                  sr=sr, gain=0.9)
         for beat, g in ((0, 1.0), (1, 0.8), (1.5, 0.55), (2, 1.0), (3, 0.8), (3.5, 0.55))[: 1 if last else 6]:
             _add(out, ride[int(rng.integers(3))], t=when(bar, beat) + rng.normal(0, 0.004), sr=sr,
-                 gain=0.35 * g, position=0.45)
+                 gain=0.22 * g, position=0.45)
         for beat in (() if last else (1, 3)):
             _add(out, hat, t=song.at(bar, beat), sr=sr, gain=0.3, position=-0.35)
         voicing = sorted(55 + (root + q - 55) % 12 for q in (quality[1], quality[3], 2, quality[2]))
@@ -464,11 +470,11 @@ def jazz(*, rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
 
 def folk(*, rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
     """Acoustic folk: Karplus-Strong guitar fingerpicking (Travis or waltz pattern), plucked melody."""
-    song = plan_song(rng, seconds=seconds, bpm=(84.0, 112.0), beats=int(rng.choice([3, 4])), modes=(MAJOR,), tail=3.0)
-    bright = rng.uniform(0.4, 0.75)
+    song = plan_song(rng, seconds=seconds, bpm=(84.0, 112.0), beats=int(rng.choice([3, 4])), modes=(MAJOR,), tail=2.5)
+    bright = rng.uniform(0.3, 0.6)
     string = _bank(lambda m: ins.pluck(freq=float(midi_hz(m)), seconds=3.5, sr=sr, rng=rng,
                                        t60=3.0 if m < 52 else 2.0, brightness=bright))
-    lead = _bank(lambda m: ins.pluck(freq=float(midi_hz(m)), seconds=2.0, sr=sr, rng=rng, t60=1.2, brightness=0.85,
+    lead = _bank(lambda m: ins.pluck(freq=float(midi_hz(m)), seconds=2.0, sr=sr, rng=rng, t60=1.2, brightness=0.7,
                                      position=0.12))
     pattern = {4: ("B1", "T2", "B2", "T1", "B1", "T2", "B2", "T3"), 3: ("B1", "T1", "T2", "T3", "T2", "T1")}[song.beats]
     out, end = _stereo(n_of(seconds, sr)), seconds - 0.05
@@ -485,8 +491,9 @@ def folk(*, rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
             t = song.at(bar, beat) + rng.normal(0, 0.006)
             hold = end - t if last else song.at(bar + 1) - t + 0.2
             m = voice[name]
-            _add(out, ring(string(m), sr=sr, seconds=hold), t=t, sr=sr, gain=0.5 if name[0] == "B" else 0.35,
-                 position=-0.2 if name[0] == "B" else 0.15)
+            x = ins.pluck(freq=float(midi_hz(m)), seconds=hold, sr=sr, rng=rng, t60=6.0, brightness=bright) if last \
+                else ring(string(m), sr=sr, seconds=hold)
+            _add(out, x, t=t, sr=sr, gain=0.5 if name[0] == "B" else 0.35, position=-0.2 if name[0] == "B" else 0.15)
         if use_shaker and not last:
             for i in range(2 * song.beats):
                 _add(out, shaker, t=song.at(bar, i / 2), sr=sr, gain=0.08 if i % 2 else 0.05, position=0.5)

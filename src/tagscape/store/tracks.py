@@ -43,6 +43,29 @@ def _first_int(value: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
+#: ID3 frames (in WAV and AIFF files, which mutagen's easy interface does not cover) -> tag names.
+_ID3_NAMES = {"TIT2": "title", "TPE1": "artist", "TALB": "album", "TCON": "genre", "TDRC": "date", "TRCK": "tracknumber",
+              "TPE2": "albumartist", "TCOM": "composer", "COMM": "comment"}
+
+
+def _tag_items(tags) -> list[tuple[str, list[str]]]:
+    """``(name, values)`` pairs of a mutagen tag object, easy or raw ID3."""
+    items = []
+    for name in sorted(tags.keys()):
+        try:
+            value = tags[name]
+        except (KeyError, ValueError):
+            continue
+        if hasattr(value, "FrameID"):  # a raw ID3 frame
+            frame_id = value.FrameID
+            name = _ID3_NAMES.get(frame_id) or (f"{value.desc}" if frame_id == "TXXX" else frame_id.lower())
+            values = [str(v) for v in getattr(value, "text", [])]
+        else:
+            values = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        items.append((name.lower(), values))
+    return items
+
+
 def read_file_metadata(path: Path) -> tuple[dict, list[tuple[str, str]]]:
     """Tags and duration of an audio file, read with mutagen.
 
@@ -50,7 +73,8 @@ def read_file_metadata(path: Path) -> tuple[dict, list[tuple[str, str]]]:
     -------
     (fields, extra)
         ``fields``: title, artist, album, genre, year, tracknumber, duration (missing ones None);
-        ``extra``: every other text tag as ``(name, value)`` pairs.
+        ``extra``: every text tag as ``(name, value)`` pairs, exactly as in the file (the
+        fields above are derived from some of them).
     A file mutagen cannot parse gives empty metadata: it is still indexed, and extraction says
     what is wrong with it.
     """
@@ -64,13 +88,7 @@ def read_file_metadata(path: Path) -> tuple[dict, list[tuple[str, str]]]:
         return fields, extra
     if getattr(audio, "info", None) is not None and getattr(audio.info, "length", None):
         fields["duration"] = float(audio.info.length)
-    tags = audio.tags or {}
-    for name in sorted(tags.keys()):
-        try:
-            values = [str(v) for v in tags[name]] if isinstance(tags[name], list) else [str(tags[name])]
-        except (KeyError, ValueError):
-            continue
-        name = name.lower()
+    for name, values in _tag_items(audio.tags or {}):
         if name in _COLUMN_TAGS:
             joined = "; ".join(values)
             if name == "date":
