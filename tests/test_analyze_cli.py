@@ -16,7 +16,8 @@ def test_analyze_writes_every_model_to_npz(tmp_path):
     out = tmp_path / "out.npz"
     result = CliRunner().invoke(main, ["analyze", str(audio), "--output", str(out)])
     assert result.exit_code == 0, result.output
-    data = np.load(out)
+    with np.load(out) as npz:
+        data = dict(npz)
     n = (1 + 160000 // 256) // 187  # 3 whole patches in 10 s
     np.testing.assert_allclose(data["segment_starts"], np.arange(n) * 2.992)
     for model_id, dims in (("musicnn-msd", 200), ("musicnn-mtt", 200), ("vgg-msd", 256), ("vgg-mtt", 256)):

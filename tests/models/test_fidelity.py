@@ -42,7 +42,8 @@ def test_there_are_at_least_five_references():
 
 @pytest.mark.parametrize("reference", REFERENCES, ids=lambda p: p.stem)
 def test_same_mel_gives_the_original_outputs(reference, taggers):
-    ref = np.load(reference)
+    with np.load(reference) as npz:
+        ref = dict(npz)
     patches = patches_from_frames(ref["mel"].astype(np.float32), patch_frames=187)
     for model_id, tagger in taggers.items():
         out = tagger(patches)
@@ -55,7 +56,8 @@ def test_same_mel_gives_the_original_outputs(reference, taggers):
 
 @pytest.mark.parametrize("reference", REFERENCES, ids=lambda p: p.stem)
 def test_audio_file_end_to_end_stays_close_to_the_original(reference, extractor):
-    ref = np.load(reference)
+    with np.load(reference) as npz:
+        ref = dict(npz)
     analysis = extractor.analyze(_audio_for(reference))
     for model_id, output in analysis.models.items():
         ours, theirs = output.layers["taggrams"], ref[f"{model_id}/taggrams"]
