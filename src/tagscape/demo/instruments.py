@@ -1,8 +1,8 @@
 """Sound sources and effects for the demo synthesizer, in plain vectorised numpy.
 
-Every function is pure: parameters are keyword-only, randomness comes only from the
-``rng`` (a :class:`numpy.random.Generator`) passed in, and a new ``float32`` array is
-returned. Mono signals have shape ``(n,)``, stereo ones ``(2, n)``; ``sr`` is the sample
+Every function but :func:`place` (which adds into a buffer) is pure: parameters are
+keyword-only, randomness comes only from the ``rng`` (a :class:`numpy.random.Generator`)
+passed in, and a new ``float32`` array is returned. Mono signals have shape ``(n,)``, stereo ones ``(2, n)``; ``sr`` is the sample
 rate in Hz. Recursive structures (plucked strings, the reverb) are computed a whole delay
 period at a time, so no Python loop ever runs per sample.
 """
@@ -207,7 +207,7 @@ def reverb(x: np.ndarray, *, sr: int, rng: np.random.Generator, t60: float,
     taps = rng.uniform(0.002, 0.05, 12)
     signs = rng.choice([-1.0, 1.0], 12) * np.exp(-taps / 0.04) * 0.5
     diffused = x.astype(F32).copy()
-    for tap, g in zip(taps, signs):
+    for tap, g in zip(taps, signs, strict=True):
         place(diffused, x, start=int(tap * sr), gain=float(g))
     delays = (np.array([1117, 1277, 1423, 1559, 1693, 1847, 1997, 2137])
               * rng.uniform(0.97, 1.03, 8) * sr / 44100.0).astype(int)
@@ -419,7 +419,8 @@ def snare(*, sr: int, rng: np.random.Generator, tone_hz: float = 185.0, tau: flo
 def hihat(*, sr: int, rng: np.random.Generator, tau: float = 0.04) -> np.ndarray:
     """Hi-hat, shape ``(n,)``: six clashing square waves plus noise, high-passed; long ``tau`` = open."""
     n = n_of(6 * tau + 0.01, sr)
-    metal = sum(np.sign(tone(f * rng.uniform(0.98, 1.02), sr=sr, n=n)) for f in (205.3, 304.4, 369.6, 522.7, 540.0, 800.0))
+    clang = (205.3, 304.4, 369.6, 522.7, 540.0, 800.0)  # Hz, the classic drum-machine ratios
+    metal = sum(np.sign(tone(f * rng.uniform(0.98, 1.02), sr=sr, n=n)) for f in clang)
     x = F32(0.5) * metal + rng.standard_normal(n).astype(F32)
     x = fft_filter(x, sr=sr, gain=lambda f: highpass_gain(f, fc=7000.0, order=3))
     return x * decay_env(n, sr=sr, tau=tau) * F32(0.5)

@@ -194,21 +194,21 @@ def strings(*, rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
     ranges, places = ((36, 52), (48, 64), (55, 71), (62, 81)), (0.0, -0.55, 0.55, -0.2)
     out, prev = _stereo(n), [None] * 4
     for v, (lo, hi) in enumerate(ranges):
-        times, pitches = [], []
+        onsets, pitches = [], []
         for bar in range(song.bars):
             chord = song.chord(bar, base=0)
             pcs = {chord[0] % 12} if v == 0 else {m % 12 for m in chord}
             cands = [m for m in range(lo, hi + 1) if m % 12 in pcs]
             target = (lo + hi) / 2 if prev[v] is None else prev[v]
             prev[v] = min(cands, key=lambda m: (abs(m - target), rng.random()))
-            times.append(song.at(bar))
+            onsets.append(song.at(bar))
             pitches.append(prev[v])
             if v == 3 and bar < song.bars - 1 and rng.random() < 0.5:
                 step = song.scale(prev[v] - 3, prev[v] + 3)
-                times.append(song.at(bar, 2))
+                onsets.append(song.at(bar, 2))
                 pitches.append(step[int(rng.integers(len(step)))])
         hz = np.log2(midi_hz(pitches))
-        knots = np.repeat(times, 2) + np.tile([0.0, 0.09], len(times))
+        knots = np.repeat(onsets, 2) + np.tile([0.0, 0.09], len(onsets))  # 90 ms glide into each note
         freq = 2.0 ** np.interp(t, knots[1:], np.repeat(hz, 2)[:-1])
         amp_t = [0.0, song.at(0)]
         amp_v = [0.0, 0.0]
@@ -236,9 +236,13 @@ def rock(*, rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
     drive = rng.uniform(7.0, 14.0)
     cab = lambda f: (ins.highpass_gain(f, fc=90.0) * ins.lowpass_gain(f, fc=4800.0, q=0.9)  # noqa: E731
                      * ins.bell_gain(f, fc=1600.0, db=4.0))
-    guitars = [_bank(lambda key: ins.fft_filter(ins.power_chord(freq=float(midi_hz(key[0])), seconds=key[1] * e8 + 0.05,
-                                                                sr=sr, rng=rng, muted=key[2], drive=drive), sr=sr, gain=cab))
-               for _ in range(2)]
+
+    def chord_hit(key):  # key: (root MIDI note, length in eighths, palm-muted)
+        x = ins.power_chord(freq=float(midi_hz(key[0])), seconds=key[1] * e8 + 0.05, sr=sr, rng=rng, muted=key[2],
+                            drive=drive)
+        return ins.fft_filter(x, sr=sr, gain=cab)
+
+    guitars = [_bank(chord_hit) for _ in range(2)]  # two takes, panned apart
     bass = _bank(lambda key: ins.bass_note(freq=float(midi_hz(key[0])), seconds=key[1] * e8, sr=sr, cutoff=900.0))
     kit = {"kick": ins.kick(sr=sr, rng=rng, f_hi=110.0, f_lo=52.0, tau=0.18),
            "snare": ins.snare(sr=sr, rng=rng, tone_hz=rng.uniform(170, 220)),
@@ -250,14 +254,15 @@ def rock(*, rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
     for bar in range(song.bars):
         root = song.chord(bar, base=40)[0]
         last, intro, chorus = bar == song.bars - 1, bar < 2, (bar // 4) % 2 == 1
-        if last or intro:
-            hits = [(0, 8 if last else 4, False), (4, 4, False)][: 1 if last else 2]
+        if last:  # one final chord, left to ring
+            hits = [(0, 14, False)]
+        elif intro:
+            hits = [(0, 4, False), (4, 4, False)]
         elif chorus:
             hits = [(0, 3, False), (3, 3, False), (6, 2, False)]
-        else:
+        else:  # palm-muted eighth-note chugs with a few open accents
             hits = [(i, 1, not verse_mask[i]) for i in range(8)]
         for i, length, muted in hits:
-            length = 14 if last else length
             for g, position in ((0, -0.75), (1, 0.75)):
                 _add(out, guitars[g]((root, length, muted)), t=song.at(bar, i / 2) + rng.normal(0, 0.003), sr=sr,
                      gain=0.28, position=position)
@@ -300,7 +305,8 @@ def techno(*, rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
     semis = root + notes[idx] + slide[idx] * np.clip((frac - 0.6) / 0.4, 0, 1) * (nxt - notes[idx])
     on = gate[idx] & ((frac < 0.55) | slide[idx]) & (t >= LEAD + acid_from) & (t < acid_to)
     osc = (ins.saw if rng.random() < 0.5 else ins.square)(midi_hz(semis), sr=sr, n=n)
-    level = _smooth(on.astype(F32), k=n_of(0.004, sr)) * (0.6 + 0.4 * np.exp(-frac * step_s / 0.1)) * (1 + 0.3 * accent[idx])
+    level = _smooth(on.astype(F32), k=n_of(0.004, sr)) * (0.6 + 0.4 * np.exp(-frac * step_s / 0.1))
+    level *= 1.0 + 0.3 * accent[idx]
     acid = osc * level.astype(F32)
     q, sweep = rng.uniform(4.0, 8.0), rng.uniform(8, 16) * bar_s
 
@@ -313,7 +319,9 @@ def techno(*, rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
 
     acid = np.tanh(F32(2.5) * ins.stft_filter(acid, sr=sr, gain=acid_gain)) * F32(0.35)
     beat_pos = ((t - LEAD) / song.beat_s) % 1.0
-    duck = (1.0 - 0.6 * np.exp(-beat_pos * song.beat_s / 0.1)).astype(F32)
+    bar_now = np.floor((t - LEAD) / bar_s)
+    kick_on = (bar_now < brk[0]) | (bar_now >= brk[1])
+    duck = (1.0 - 0.6 * kick_on * np.exp(-beat_pos * song.beat_s / 0.1)).astype(F32)
     out = pan(acid * duck, position=0.0)
     kit = {"kick": ins.kick(sr=sr, rng=rng, f_hi=rng.uniform(140, 180), f_lo=rng.uniform(44, 52)),
            "open": ins.hihat(sr=sr, rng=rng, tau=0.09), "closed": ins.hihat(sr=sr, rng=rng, tau=0.02),
@@ -447,7 +455,7 @@ def jazz(*, rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
         for beat, m in enumerate(line[:1] if last else line):
             hold = seconds - 0.1 - song.at(bar, beat) if last else song.beat_s * 0.95
             _add(out, ring(bass(m), sr=sr, seconds=min(hold, 1.4)), t=song.at(bar, beat) + rng.normal(0, 0.006),
-                 sr=sr, gain=0.9)
+                 sr=sr, gain=0.7)
         for beat, g in ((0, 1.0), (1, 0.8), (1.5, 0.55), (2, 1.0), (3, 0.8), (3.5, 0.55))[: 1 if last else 6]:
             _add(out, ride[int(rng.integers(3))], t=when(bar, beat) + rng.normal(0, 0.004), sr=sr,
                  gain=0.22 * g, position=0.45)
@@ -458,7 +466,7 @@ def jazz(*, rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
             hold = seconds - 0.1 - when(bar, beat) if last else song.beat_s * rng.uniform(0.4, 0.9)
             for m in voicing:
                 _add(out, ring(keys(m), sr=sr, seconds=hold), t=when(bar, beat) + rng.normal(0, 0.008), sr=sr,
-                     gain=0.18, position=-0.15)
+                     gain=0.22, position=-0.15)
     if rng.random() < 0.7:
         solo = melody(rng, song, low=67, high=86)
         for start, beats, m in solo:
@@ -478,7 +486,8 @@ def folk(*, rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
                                      position=0.12))
     pattern = {4: ("B1", "T2", "B2", "T1", "B1", "T2", "B2", "T3"), 3: ("B1", "T1", "T2", "T3", "T2", "T1")}[song.beats]
     out, end = _stereo(n_of(seconds, sr)), seconds - 0.05
-    shaker = ins.highpass_noise(n=n_of(0.08, sr), sr=sr, rng=rng, fc=5000.0) * ins.decay_env(n_of(0.08, sr), sr=sr, tau=0.02)
+    k = n_of(0.08, sr)
+    shaker = ins.highpass_noise(n=k, sr=sr, rng=rng, fc=5000.0) * ins.decay_env(k, sr=sr, tau=0.02)
     use_shaker = rng.random() < 0.5
     for bar in range(song.bars):
         tones = song.chord(bar, base=40)

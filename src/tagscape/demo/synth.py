@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -61,7 +62,8 @@ CATALOG = {
                 "The Singing Wire")),
     "jazz": ((("Monk Street Trio", "After Hours at the Blue Door", 1998),
               ("Inés Caldera Quartet", "Late Train Standards", 2008)),
-             ("Blue Door Walk", "Two-Five Shuffle", "Café Noir", "Rainy Sidecar", "Saturday Ride", "Mr. Lowry's Step")),
+             ("Blue Door Walk", "Two-Five Shuffle", "Café Noir", "Rainy Sidecar", "Saturday Ride",
+              "Mr. Lowry's Step")),
     "folk": ((("Hazel & Pine", "Porchlight Songs", 2011), ("Ewan McCrae", "Wide Fields", 2013)),
              ("Over the Ridge", "Barley Road", "Kitchen Waltz", "Goodnight, Loughmore", "The Ferryman's Tune",
               "Lantern Creek")),
@@ -70,14 +72,17 @@ CATALOG = {
 #: Output formats: extension -> (container, encoder candidates, bit rate, encoder options).
 FORMATS = {
     "flac": ("flac", ("flac",), None, {}),
-    "mp3": ("mp3", ("libmp3lame", "mp3"), 128_000, {}),
+    "mp3": ("mp3", ("libmp3lame", "mp3"), 128_000, {"compression_level": "7"}),
     "ogg": ("ogg", ("libvorbis", "vorbis"), 128_000, {"strict": "experimental"}),
-    "m4a": ("ipod", ("aac",), 128_000, {"aac_coder": "fast"}),
+    "m4a": ("ipod", ("aac",), 128_000, {}),
     "wav": ("wav", ("pcm_s16le",), None, {}),
-    "opus": ("ogg", ("libopus", "opus"), 96_000, {"strict": "experimental"}),
+    "opus": ("ogg", ("libopus", "opus"), 96_000, {"compression_level": "6", "strict": "experimental"}),
 }
 #: Encoders that only take 48 kHz input.
 _RATE_48K = {"libopus", "opus"}
+_LOSSLESS = {"flac", "wav"}
+#: Lossy files whose decoded peak exceeds this are encoded again, quieter.
+_MAX_DECODED_PEAK = 0.99
 
 
 @dataclass(frozen=True)
@@ -145,8 +150,37 @@ def available_formats() -> tuple[str, ...]:
     return tuple(ext for ext, (_, encoders, _, _) in FORMATS.items() if _encoder(encoders))
 
 
-def encode(audio: np.ndarray, path: Path, *, sr: int, fmt: str) -> None:
-    """Encode stereo ``audio`` ``(2, n)`` float32 into ``path`` as ``fmt`` (a :data:`FORMATS` key)."""
+def encode(audio: np.ndarray, path: Path, *, sr: int, fmt: str) -> float:
+    """Encode stereo ``audio`` ``(2, n)`` float32 into ``path`` as ``fmt`` (a :data:`FORMATS` key).
+
+    Lossy codecs can overshoot the input's peak (ringing, and the odd bad block from
+    FFmpeg's own AAC encoder), so a lossy file is decoded again and, if its peak is
+    above 0.99, re-encoded with less gain. Returns the gain finally applied (1.0 mostly).
+    """
+    gain = 1.0
+    for _ in range(3):
+        _encode_once(audio * np.float32(gain) if gain != 1.0 else audio, path, sr=sr, fmt=fmt)
+        if fmt in _LOSSLESS:
+            break
+        peak = decoded_peak(path)
+        if peak <= _MAX_DECODED_PEAK:
+            break
+        gain *= 0.97 * _MAX_DECODED_PEAK / peak
+    return gain
+
+
+def decoded_peak(path: Path) -> float:
+    """Largest absolute sample of a file as FFmpeg decodes it (full scale = 1.0)."""
+    peak = 0.0
+    with av.open(str(path)) as container:
+        for frame in container.decode(container.streams.audio[0]):
+            arr = frame.to_ndarray()
+            scale = float(np.iinfo(arr.dtype).max) + 1.0 if arr.dtype.kind in "iu" else 1.0
+            peak = max(peak, float(np.abs(arr).max()) / scale)
+    return peak
+
+
+def _encode_once(audio: np.ndarray, path: Path, *, sr: int, fmt: str) -> None:
     container, encoders, bit_rate, options = FORMATS[fmt]
     codec = _encoder(encoders)
     if codec is None:
@@ -172,7 +206,8 @@ def write_tags(track: DemoTrack, *, total: int) -> None:
     if fmt in ("mp3", "wav"):
         frames = [id3.TIT2(encoding=3, text=track.title), id3.TPE1(encoding=3, text=track.artist),
                   id3.TALB(encoding=3, text=track.album), id3.TCON(encoding=3, text=track.genre),
-                  id3.TDRC(encoding=3, text=str(track.year)), id3.TRCK(encoding=3, text=f"{track.track_number}/{total}"),
+                  id3.TDRC(encoding=3, text=str(track.year)),
+                  id3.TRCK(encoding=3, text=f"{track.track_number}/{total}"),
                   id3.COMM(encoding=3, lang="eng", desc="", text=COMMENT)]
         holder = MP3(path) if fmt == "mp3" else WAVE(path)
         if holder.tags is None:
@@ -200,7 +235,8 @@ def write_tags(track: DemoTrack, *, total: int) -> None:
 
 def render_demo_collection(out_dir: Path, *, seed: int = 0, n_per_style: int = 4,
                            progress: Callable[[int, int], None] | None = None,
-                           styles: tuple[str, ...] = STYLES, sr: int = SAMPLE_RATE) -> list[DemoTrack]:
+                           styles: tuple[str, ...] = STYLES, sr: int = SAMPLE_RATE,
+                           workers: int = 2) -> list[DemoTrack]:
     """Synthesise, encode and tag a demo collection under ``out_dir``.
 
     Parameters
@@ -208,38 +244,55 @@ def render_demo_collection(out_dir: Path, *, seed: int = 0, n_per_style: int = 4
     out_dir : folder to write into (created); files go to ``<style>/<artist> - <title>.<ext>``.
     seed : collection seed; the same seed gives the same audio, names and formats.
     n_per_style : tracks per style (the default gives 8 x 4 = 32 tracks, 20-60 s each).
-    progress : called as ``progress(done, total)`` after each file is written.
+    progress : called as ``progress(done, total)`` (from the calling thread) after each file.
     styles : which of :data:`STYLES` to render.
     sr : sample rate in Hz (Opus files are resampled to 48 kHz by the encoder).
+    workers : tracks made at once, in threads (numpy and FFmpeg release the GIL).
 
     Returns
     -------
-    list of DemoTrack, one per file, in the order written. Formats rotate through
+    list of DemoTrack, one per file, style by style. Formats rotate through
     :func:`available_formats` so that every format appears once ``styles`` has as many
     entries as there are formats; a track's ``duration`` is the length synthesised.
     """
     formats = available_formats()
     if not formats:
         raise RuntimeError("this PyAV build has none of the demo encoders")
-    plan = [(style, i) for style in styles for i in range(n_per_style)]
+    unknown = set(styles) - set(STYLES)
+    if unknown:
+        raise ValueError(f"unknown styles {sorted(unknown)}; choose from {', '.join(STYLES)}")
     out_dir = Path(out_dir)
-    tracks: list[DemoTrack] = []
-    for done, (style, i) in enumerate(plan, start=1):
-        (artist, album, year), titles = CATALOG[style][0][i % 2], CATALOG[style][1]
-        title = titles[i % len(titles)] + (f" (Take {i // len(titles) + 1})" if i >= len(titles) else "")
-        fmt = formats[(STYLES.index(style) + i) % len(formats)]
-        folder = out_dir / style
-        folder.mkdir(parents=True, exist_ok=True)
-        audio = render_audio(style, seed=seed, index=i, sr=sr)
-        track = DemoTrack(path=folder / f"{_safe(artist)} - {_safe(title)}.{fmt}", style=style, title=title,
-                          artist=artist, album=album, genre=GENRES[style], year=year, track_number=i // 2 + 1,
-                          duration=audio.shape[-1] / sr, format=fmt, seed=seed, index=i)
-        encode(audio, track.path, sr=sr, fmt=fmt)
-        write_tags(track, total=(n_per_style + 1 - i % 2) // 2)
-        tracks.append(track)
-        if progress is not None:
-            progress(done, len(plan))
-    return tracks
+    plan = [_describe(out_dir, style, i, seed=seed, sr=sr, formats=formats) for style in styles
+            for i in range(n_per_style)]
+    totals = {}
+    for track in plan:
+        totals[track.album] = totals.get(track.album, 0) + 1
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [pool.submit(_make, track, sr=sr, total=totals[track.album]) for track in plan]
+        for done, future in enumerate(as_completed(futures), start=1):
+            future.result()
+            if progress is not None:
+                progress(done, len(plan))
+    return plan
+
+
+def _describe(out_dir: Path, style: str, i: int, *, seed: int, sr: int, formats: tuple[str, ...]) -> DemoTrack:
+    """The metadata and path of track ``i`` of ``style`` (no audio yet)."""
+    (artist, album, year), titles = CATALOG[style][0][i % 2], CATALOG[style][1]
+    title = titles[i % len(titles)] + (f" (Take {i // len(titles) + 1})" if i >= len(titles) else "")
+    fmt = formats[(STYLES.index(style) + i) % len(formats)]
+    seconds = track_seconds(seed=seed, style=style, index=i)
+    return DemoTrack(path=out_dir / style / f"{_safe(artist)} - {_safe(title)}.{fmt}", style=style, title=title,
+                     artist=artist, album=album, genre=GENRES[style], year=year, track_number=i // 2 + 1,
+                     duration=round(seconds * sr) / sr, format=fmt, seed=seed, index=i)
+
+
+def _make(track: DemoTrack, *, sr: int, total: int) -> None:
+    """Render, encode and tag one planned track."""
+    audio = render_audio(track.style, seed=track.seed, index=track.index, sr=sr)
+    track.path.parent.mkdir(parents=True, exist_ok=True)
+    encode(audio, track.path, sr=sr, fmt=track.format)
+    write_tags(track, total=total)
 
 
 def _rng(seed: int, style: str, index: int, purpose: str) -> np.random.Generator:
@@ -253,7 +306,7 @@ def _encoder(candidates: tuple[str, ...]) -> str | None:
     for name in candidates:
         try:
             av.Codec(name, "w")
-        except Exception:  # noqa: BLE001 - PyAV raises different errors across versions
+        except Exception:  # PyAV raises different error types across versions
             continue
         return name
     return None
