@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from tagscape.errors import WeightsMissingError
 from tagscape.models.checkpoint import load_checkpoint
 from tagscape.models.graphs import BUILDERS
 from tagscape.models.registry import ModelSpec
@@ -61,7 +62,7 @@ def cached_path(spec: ModelSpec) -> Path | None:
     """The converted file if it exists already (no conversion), else None."""
     try:
         folder = spec.weights_dir()
-    except Exception:
+    except WeightsMissingError:
         return None
     path = cache_dir() / f"{spec.model_id}-{weights_hash(folder)}.onnx"
     return path if path.is_file() else None
