@@ -216,7 +216,7 @@ def serve(collection_path: Path, host: str, port: int):
 @click.argument("folder", default="demo-collection", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--seed", default=0, show_default=True, help="Seed of the synthesised music.")
 @click.option("--per-style", default=4, show_default=True, type=click.IntRange(1, 50), help="Tracks per style.")
-@click.option("--workers", "-w", type=click.IntRange(min=1), default=2, show_default=True, help="Files analysed in parallel.")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True, help="Files analysed in parallel.")
 @click.option("--serve/--no-serve", default=True, help="Start the server when the collection is ready.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))

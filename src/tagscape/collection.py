@@ -119,6 +119,12 @@ class Collection:
         get_model(model_id).layer(layer)
         return load_layer(self.store, self.arrays_dir, model_id, layer)
 
+    def projection(self, model_id: str, layer: str, method: str, components=(0, 1), tracks=None, **options):
+        """A 2D map of a layer's segments (see :func:`tagscape.projections.maps.project`)."""
+        from tagscape.projections.maps import project
+
+        return project(self, model_id, layer, method, components=components, tracks=tracks, **options)
+
 
 def _write_config(data_dir: Path, config: dict) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)

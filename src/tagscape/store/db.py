@@ -215,6 +215,11 @@ class Store:
         pending = len(self.pending(model_id))
         return ModelCounts(model_id, done, pending, len(failures), [(row[0], row[1]) for row in failures])
 
+    def result_hashes(self, model_id: str) -> dict[int, str | None]:
+        """Track id -> the content hash its current result of ``model_id`` was computed from."""
+        rows = self.conn.execute("SELECT track_id, content_hash FROM results WHERE model_id = ?", (model_id,))
+        return {row[0]: row[1] for row in rows}
+
     def result_models(self) -> list[str]:
         return [row[0] for row in self.conn.execute("SELECT DISTINCT model_id FROM results ORDER BY model_id")]
 

@@ -1,0 +1,305 @@
+"""2D maps of a collection's layers: offline maps of everything, on-demand maps of subsets.
+
+Offline maps live in ``<data>/maps/<model>.<layer>.<method>.npz`` (coordinates of every
+segment, ``n_components`` columns, in the layer's row order) with the fitted reducer beside
+them (``.pkl``) so that tracks added later are *placed* into the existing map with the
+method's ``transform`` instead of refitting. On-demand maps of a subset of tracks are cached
+in ``<data>/cache/`` by (model, layer, method, parameters, track set).
+
+Whole-collection t-SNE and UMAP are fitted on a sample that holds segments of every track
+(every k-th segment, at most ``FIT_LIMITS[method]`` of them) and the other segments are
+placed with ``transform`` in batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tagscape.errors import NotFoundError, UsageError
+from tagscape.models.registry import get_model
+from tagscape.projections.methods import Cancel, fit_coords, make_reducer
+from tagscape.store.layers import LayerArray
+
+METHODS = ("original", "pca", "std-pca", "tsne", "umap")
+LEARNED = ("pca", "std-pca", "tsne", "umap")
+MAPS_FORMAT = 1
+
+#: Components kept by offline maps (PCA: the user picks two of these).
+N_COMPONENTS = {"pca": 10, "std-pca": 10, "tsne": 2, "umap": 2}
+#: Most segments a whole-collection t-SNE / UMAP is fitted on; the rest are placed.
+FIT_LIMITS = {"tsne": 100_000, "umap": 200_000}
+#: Subsets up to this many segments get their own t-SNE / UMAP; larger ones use the offline map.
+ON_DEMAND_LIMIT = 100_000
+
+Progress = Callable[[int, int], None] | None
+
+
+@dataclass
+class Projection:
+    """Points of a 2D map: one row per segment (or per track, for maps of track means)."""
+
+    model_id: str
+    layer: str
+    method: str
+    coords: np.ndarray  # (n, 2) float32
+    track_ids: np.ndarray  # (n,) int64
+    segment_index: np.ndarray  # (n,) int32: index of the segment within its track
+    axis_labels: tuple[str, str]
+    explained_variance: list[float] | None = None
+    source: str = "direct"  # direct | offline | on-demand
+    params: dict = field(default_factory=dict)
+
+    def track_averages(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per track: its id, the mean of its points ``(n_tracks, 2)`` and their spread.
+
+        The spread is the root-mean-square distance of the track's points to their mean.
+        """
+        ids, inverse, counts = np.unique(self.track_ids, return_inverse=True, return_counts=True)
+        sums = np.zeros((len(ids), 2), np.float64)
+        np.add.at(sums, inverse, self.coords)
+        means = sums / counts[:, None]
+        sq = np.zeros(len(ids), np.float64)
+        np.add.at(sq, inverse, ((self.coords - means[inverse]) ** 2).sum(axis=1))
+        return ids, means.astype(np.float32), np.sqrt(sq / counts).astype(np.float32)
+
+
+def _resolve_axis(value, labels: tuple[str, ...] | None, size: int) -> int:
+    """An axis given as an index or (for taggrams) a tag name."""
+    if isinstance(value, (int, np.integer)) or (isinstance(value, str) and value.isdigit()):
+        index = int(value)
+        if not 0 <= index < size:
+            raise UsageError(f"dimension {index} is out of range 0..{size - 1}")
+        return index
+    if labels and value in labels:
+        return labels.index(value)
+    known = f"; tags: {', '.join(labels)}" if labels else ""
+    raise UsageError(f"unknown axis {value!r}: give a dimension 0..{size - 1}{known}")
+
+
+def _axis_label(method: str, index: int, labels, explained) -> str:
+    if method == "original":
+        return labels[index] if labels else f"dim {index}"
+    if method in ("pca", "std-pca"):
+        share = f" ({explained[index] * 100:.0f} %)" if explained and index < len(explained) else ""
+        return f"PC {index + 1}{share}"
+    return f"{'t-SNE' if method == 'tsne' else 'UMAP'} {index + 1}"
+
+
+def _key(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+class MapStore:
+    """Offline maps and the on-demand cache of one collection."""
+
+    def __init__(self, collection):
+        self.collection = collection
+        self.maps_dir = collection.data_dir / "maps"
+        self.cache_dir = collection.data_dir / "cache"
+
+    def _paths(self, model_id: str, layer: str, method: str) -> tuple[Path, Path]:
+        stem = self.maps_dir / f"{model_id}.{layer}.{method}"
+        return stem.with_name(stem.name + ".npz"), stem.with_name(stem.name + ".pkl")
+
+    def _track_hashes(self, model_id: str, track_ids: np.ndarray) -> list[str]:
+        hashes = self.collection.store.result_hashes(model_id)
+        return [hashes.get(int(t)) or "" for t in track_ids]
+
+    def load(self, model_id: str, layer: str, method: str) -> dict | None:
+        """The stored map if it exists and matches the layer as it is now."""
+        path, _ = self._paths(model_id, layer, method)
+        if not path.is_file():
+            return None
+        with np.load(path, allow_pickle=False) as npz:
+            stored = {name: npz[name] for name in npz.files}
+        if int(stored["format"]) != MAPS_FORMAT or int(stored["version"]) != self.collection.store.model_version(model_id):
+            return None
+        return stored
+
+    def status(self, model_id: str, layer: str) -> dict[str, str]:
+        """For each learned method: ``fresh``, ``stale`` (can be updated) or ``missing``."""
+        out = {}
+        for method in LEARNED:
+            path, _ = self._paths(model_id, layer, method)
+            out[method] = "fresh" if self.load(model_id, layer, method) is not None else ("stale" if path.is_file() else "missing")
+        return out
+
+    def compute(self, model_id: str, layer: str, method: str, *, random_state: int = 0, cancel: Cancel = None, progress: Progress = None, refit: bool = False) -> dict:
+        """Compute (or bring up to date) the offline map of a layer and store it."""
+        if method not in LEARNED:
+            raise UsageError(f"{method!r} has no offline map; methods: {', '.join(LEARNED)}")
+        array = self.collection.layer(model_id, layer)
+        if array.values.shape[0] == 0:
+            raise NotFoundError(f"no {model_id} {layer} extracted yet; run: tagscape extract")
+        path, reducer_path = self._paths(model_id, layer, method)
+        version = self.collection.store.model_version(model_id)
+        hashes = self._track_hashes(model_id, array.track_ids)
+        previous = None if refit or not (path.is_file() and reducer_path.is_file()) else dict(np.load(path, allow_pickle=False))
+        X = array.values
+        if previous is not None and int(previous["format"]) == MAPS_FORMAT:
+            coords = self._update(previous, reducer_path, array, hashes, progress)
+            reducer_params = json.loads(str(previous["params"]))
+            explained = previous["explained"]
+        else:
+            reducer = make_reducer(method, random_state=random_state, **({"n_components": N_COMPONENTS[method]} if method in ("pca", "std-pca") else {}))
+            fit_rows = _sample_rows(array, FIT_LIMITS.get(method))
+            coords = fit_coords(reducer, np.asarray(X, np.float32) if method != "pca" else X, fit_rows=fit_rows, cancel=cancel, progress=progress)
+            explained = np.array(reducer.explained_variance_ratio if hasattr(reducer, "explained_variance_ratio") else [], np.float64)
+            reducer_params = {"random_state": random_state, "fit_rows": int(len(fit_rows)) if fit_rows is not None else int(X.shape[0])}
+            self.maps_dir.mkdir(parents=True, exist_ok=True)
+            tmp = reducer_path.with_name(f"{reducer_path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(reducer))
+            os.replace(tmp, reducer_path)
+        stored = {
+            "coords": coords.astype(np.float32),
+            "track_ids": array.track_ids,
+            "offsets": array.offsets,
+            "track_hashes": np.array(hashes),
+            "explained": explained,
+            "version": np.int64(version),
+            "format": np.int64(MAPS_FORMAT),
+            "params": np.array(json.dumps(reducer_params)),
+        }
+        self.maps_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, **stored)
+        os.replace(tmp, path)
+        return stored
+
+    def _update(self, previous: dict, reducer_path: Path, array: LayerArray, hashes: list[str], progress: Progress) -> np.ndarray:
+        """Keep the coordinates of unchanged tracks; place new or changed tracks with transform."""
+        old = {int(t): (int(previous["offsets"][i]), int(previous["offsets"][i + 1]), str(previous["track_hashes"][i])) for i, t in enumerate(previous["track_ids"])}
+        coords = np.zeros((array.values.shape[0], previous["coords"].shape[1]), np.float32)
+        to_place = []
+        for i, track_id in enumerate(array.track_ids):
+            start, end = int(array.offsets[i]), int(array.offsets[i + 1])
+            kept = old.get(int(track_id))
+            if kept and kept[2] == hashes[i] and kept[1] - kept[0] == end - start:
+                coords[start:end] = previous["coords"][kept[0] : kept[1]]
+            else:
+                to_place.append(np.arange(start, end))
+        if to_place:
+            rows = np.concatenate(to_place)
+            reducer = pickle.loads(reducer_path.read_bytes())
+            coords[rows] = reducer.transform(np.asarray(array.values[rows], np.float32))[:, : coords.shape[1]]
+            if progress:
+                progress(len(rows), len(rows))
+        return coords
+
+    def on_demand(self, model_id: str, layer: str, method: str, array: LayerArray, rows: np.ndarray, track_ids: Sequence[int], *, random_state: int, params: dict, cancel: Cancel) -> np.ndarray:
+        """t-SNE / UMAP of just these rows, cached by what determines the result."""
+        version = self.collection.store.model_version(model_id)
+        hashes = self._track_hashes(model_id, np.asarray(sorted(set(int(t) for t in track_ids))))
+        key = _key(model_id, layer, method, random_state, params, sorted(set(int(t) for t in track_ids)), hashes, version)
+        path = self.cache_dir / f"{model_id}.{layer}.{method}.{key}.npy"
+        if path.is_file():
+            return np.load(path)
+        reducer = make_reducer(method, random_state=random_state, **params)
+        coords = fit_coords(reducer, np.asarray(array.values[rows], np.float32), cancel=cancel)
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npy")
+        np.save(tmp, coords)
+        os.replace(tmp, path)
+        return coords
+
+
+def _sample_rows(array: LayerArray, limit: int | None) -> np.ndarray | None:
+    """Every k-th segment of every track (so each track is in the fit), at most about ``limit``."""
+    n = array.values.shape[0]
+    if limit is None or n <= limit:
+        return None
+    stride = int(np.ceil(n / limit))
+    index = array.segment_index()
+    return np.flatnonzero(index % stride == 0)
+
+
+def project(
+    collection,
+    model_id: str,
+    layer: str,
+    method: str,
+    *,
+    components: tuple = (0, 1),
+    tracks: Sequence[int] | None = None,
+    random_state: int = 0,
+    params: dict | None = None,
+    cancel: Cancel = None,
+    compute_offline: bool = True,
+) -> Projection:
+    """The 2D points of a layer's segments, for all tracks or the given ones.
+
+    Parameters
+    ----------
+    method : str
+        ``original`` (``components`` are dimensions or, for taggrams, tag names), ``pca`` /
+        ``std-pca`` (``components`` are component indices, 0-based, from the offline map fitted
+        on the whole collection), ``tsne`` / ``umap`` (of just ``tracks`` when given and small
+        enough, else from the whole collection's offline map).
+    tracks : sequence of int, optional
+        Track ids; all tracks when omitted. Points come in the given track order.
+    """
+    spec = get_model(model_id)
+    layer_spec = spec.layer(layer)
+    if method not in METHODS:
+        raise UsageError(f"unknown projection {method!r}; known: {', '.join(METHODS)}")
+    if len(components) != 2:
+        raise UsageError(f"give two components, got {len(components)}")
+    params = dict(params or {})
+    array = collection.layer(model_id, layer)
+    if tracks is None:
+        rows, row_tracks = np.arange(array.values.shape[0]), np.repeat(array.track_ids, np.diff(array.offsets))
+    else:
+        rows, row_tracks = array.rows_for(tracks)
+    segment_index = array.segment_index()[rows] if len(rows) else np.zeros(0, np.int32)
+    explained = None
+    source = "direct"
+    if method == "original":
+        axes = [_resolve_axis(c, layer_spec.labels, layer_spec.size) for c in components]
+        coords = np.asarray(array.values[rows][:, axes], np.float32) if len(rows) else np.zeros((0, 2), np.float32)
+    elif method in ("pca", "std-pca") or tracks is None or len(rows) > ON_DEMAND_LIMIT:
+        maps = MapStore(collection)
+        stored = maps.load(model_id, layer, method)
+        if stored is None:
+            if not compute_offline:
+                raise NotFoundError(f"no {method} map of {model_id} {layer} yet; run: tagscape project -m {model_id} --layer {layer} --method {method}")
+            stored = maps.compute(model_id, layer, method, random_state=random_state, cancel=cancel)
+        k = stored["coords"].shape[1]
+        axes = [_resolve_axis(c, None, k) for c in components]
+        coords = stored["coords"][rows][:, axes]
+        explained = [float(v) for v in stored["explained"]] or None
+        source = "offline"
+    else:
+        axes = [_resolve_axis(c, None, 2) for c in components]
+        coords = MapStore(collection).on_demand(model_id, layer, method, array, rows, tracks, random_state=random_state, params=params, cancel=cancel)[:, axes]
+        source = "on-demand"
+    labels = tuple(_axis_label(method, a, layer_spec.labels, explained) for a in axes)
+    return Projection(model_id, layer, method, np.ascontiguousarray(coords, np.float32), row_tracks.astype(np.int64), segment_index.astype(np.int32), labels, explained, source, params)
+
+
+def project_track_means(collection, model_id: str, layer: str, method: str, *, tracks: Sequence[int] | None = None, components: tuple = (0, 1), random_state: int = 0) -> Projection:
+    """The map of track means: each track's mean vector, then projected (fitted on these means)."""
+    spec = get_model(model_id)
+    layer_spec = spec.layer(layer)
+    array = collection.layer(model_id, layer)
+    ids = array.track_ids if tracks is None else np.array([t for t in tracks if int(t) in set(array.track_ids.tolist())], np.int64)
+    means = np.stack([np.asarray(array.track(t), np.float32).mean(axis=0) for t in ids]) if len(ids) else np.zeros((0, layer_spec.size), np.float32)
+    explained = None
+    if method == "original":
+        axes = [_resolve_axis(c, layer_spec.labels, layer_spec.size) for c in components]
+        coords = means[:, axes]
+    else:
+        reducer = make_reducer(method, random_state=random_state, **({"n_components": 10} if method in ("pca", "std-pca") else {}))
+        full = fit_coords(reducer, means)
+        axes = [_resolve_axis(c, None, full.shape[1]) for c in components]
+        coords = full[:, axes]
+        explained = getattr(reducer, "explained_variance_ratio", None)
+    labels = tuple(_axis_label(method, a, layer_spec.labels, explained) for a in axes)
+    return Projection(model_id, layer, method, coords.astype(np.float32), ids, np.zeros(len(ids), np.int32), labels, explained, "track-means")
