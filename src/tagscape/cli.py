@@ -192,6 +192,48 @@ def status(collection_path: Path, as_json: bool):
             click.echo(f"    {key}: {reason}")
 
 
+@main.command()
+@collection_option
+@click.option("--model", "-m", "models", multiple=True, type=_model_choice(), help=MODEL_HELP + " Default: all extracted.")
+@click.option("--layer", "layers", multiple=True, type=click.Choice(["taggrams", "embeddings"]), help="Layer (repeatable). Default: both.")
+@click.option("--method", "methods", multiple=True, type=click.Choice(["pca", "std-pca", "tsne", "umap"]), help="Method (repeatable). Default: all four.")
+@click.option("--seed", default=0, show_default=True, help="Random state of the maps.")
+@click.option("--refit", is_flag=True, help="Fit again from scratch instead of placing new tracks into the existing maps.")
+@click.option("--report", is_flag=True, help="Print each map's trustworthiness and kept 10-NN (on a sample).")
+def project(collection_path: Path, models: tuple[str, ...], layers: tuple[str, ...], methods: tuple[str, ...], seed: int, refit: bool, report: bool):
+    """Compute the whole collection's 2D maps (new tracks are placed into existing maps)."""
+    from tagscape.collection import open_collection
+    from tagscape.models.registry import get_model
+    from tagscape.projections.maps import MapStore
+    from tagscape.projections.quality import map_quality
+
+    with open_collection(collection_path) as collection:
+        model_ids = list(models) or collection.store.result_models()
+        if not model_ids:
+            raise click.UsageError("nothing extracted yet; run: tagscape extract")
+        maps = MapStore(collection)
+        rows = []
+        for model_id in model_ids:
+            for layer in layers or [layer.name for layer in get_model(model_id).layers]:
+                for method in methods or ("pca", "std-pca", "tsne", "umap"):
+                    fresh = maps.load(model_id, layer, method) is not None and not refit
+                    started = time.monotonic()
+                    if not fresh:
+                        bar, update = _progress_bar(f"{model_id} {layer} {method}")
+                        with bar:
+                            update(0, 1)
+                            maps.compute(model_id, layer, method, random_state=seed, refit=refit, progress=update)
+                            update(1, 1)
+                    line = f"{model_id:<14} {layer:<10} {method:<8} {'up to date' if fresh else f'{time.monotonic() - started:.1f} s'}"
+                    if report:
+                        values = collection.layer(model_id, layer).values
+                        coords = maps.load(model_id, layer, method)["coords"][:, :2]
+                        quality = map_quality(values, coords)
+                        line += f"  trustworthiness {quality.trustworthiness:.3f}  10-NN kept {quality.knn_kept:.3f}  (sample {quality.n_points})"
+                    rows.append(line)
+                    click.echo(line)
+
+
 def _serve(collection_path: Path, host: str, port: int) -> None:
     from tagscape.web import create_app
 
