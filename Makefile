@@ -6,7 +6,12 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-collection
 PORT ?= 5000
 
-.PHONY: demo test install weights clean bench
+# The explorer's JavaScript: built from frontend/ with vite into the package (git-ignored, in the wheel).
+DIST := src/tagscape/web/static/dist/explorer.js
+FRONTEND_SOURCES := $(wildcard frontend/src/*) frontend/package.json frontend/package-lock.json frontend/vite.config.js
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: demo test install weights clean bench bench-web chromium frontend
 
 demo: install
 	$(BIN)/tagscape demo $(DEMO_DIR) --port $(PORT)
@@ -14,7 +19,16 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q
 
-install: $(STAMP)
+install: $(STAMP) $(DIST) chromium
+
+frontend: $(DIST)
+
+$(DIST): $(FRONTEND_SOURCES)
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+# Headless Chromium for the browser tests (Debian's package; Playwright drives it, never downloads one).
+chromium:
+	@test -x $(CHROMIUM) || (apt-get update -qq && apt-get install -y -qq chromium)
 
 $(STAMP): pyproject.toml Makefile
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -29,5 +43,8 @@ weights: install
 bench: install
 	$(BIN)/python bench/extract.py
 
+bench-web: install
+	$(BIN)/python bench/web.py
+
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info
+	rm -rf $(VENV) build dist src/*.egg-info src/tagscape/web/static/dist frontend/node_modules

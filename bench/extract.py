@@ -52,6 +52,7 @@ SR_OUT = 44100
 TFENV_PYTHON = Path("/tmp/tfenv/bin/python")
 ORIGINAL_RUNNER = ROOT / "bench" / "original_runner.py"
 OTHERS_LIMIT = 0.25  # cores; set from --others-limit
+RETRY_WAIT = 60.0  # seconds to wait for an idle machine before retrying a disturbed run; --retry-wait
 
 
 def say(*args) -> None:
@@ -113,13 +114,15 @@ def best_of(fn: Callable[[], object], repeats: int, max_tries: int | None = None
         everything.append(m)
         if m.others <= OTHERS_LIMIT:
             clean.append(m)
+        elif len(everything) < max_tries:
+            wait_quiet(RETRY_WAIT, verbose=False)
     pool = clean or everything
     best = min(pool, key=lambda m: m.wall)
     flag = "" if clean else "  [DISTURBED: no run without other load]"
     return best, result, f"best of {len(pool)}{' clean' if clean else ''} ({best.note}){flag}"
 
 
-def wait_quiet(max_wait: float, limit: float = 0.15) -> None:
+def wait_quiet(max_wait: float, limit: float = 0.15, verbose: bool = True) -> None:
     """Wait (at most ``max_wait`` s) until other processes use less than ``limit`` cores for 3 s."""
     deadline = time.time() + max_wait
     quiet_since, waited = None, False
@@ -133,10 +136,10 @@ def wait_quiet(max_wait: float, limit: float = 0.15) -> None:
                 break
         else:
             quiet_since = None
-            if not waited:
+            if not waited and verbose:
                 say(f"(machine busy: {busy:.1f} cores used by others; waiting up to {max_wait:.0f} s)")
                 waited = True
-    if waited:
+    if waited and verbose:
         say(f"(waited {max_wait - max(0.0, deadline - time.time()):.0f} s)")
 
 
@@ -396,7 +399,7 @@ def wait_for_original(max_wait: float) -> bool:
 
 
 def main() -> None:
-    global OTHERS_LIMIT
+    global OTHERS_LIMIT, RETRY_WAIT
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", nargs="?", help="a 3-5 minute recording (default: built from tests/data/music)")
     parser.add_argument("--vs-original", action="store_true", help="also time the original (TensorFlow) implementation")
@@ -406,12 +409,14 @@ def main() -> None:
     parser.add_argument("--minutes-long", type=float, default=60, help="length of the long file for peak memory (0: skip)")
     parser.add_argument("--mem-batch-sizes", default="1,4,16,64", help="batch sizes whose peak RSS is measured on the short file")
     parser.add_argument("--batch-sizes", default="1,4,8,16,32,64", help="batch sizes to sweep")
+    parser.add_argument("--e2e-batch-sizes", default="1,4,16", help="batch sizes timed end to end (plus the default and the sweep's best)")
     parser.add_argument("--threads", default="1,2", help="ONNX Runtime thread counts to sweep")
     parser.add_argument("--sweep-patches", type=int, default=64, help="patches per sweep measurement")
     parser.add_argument("--sweep-models", default="all", help="'all', or comma-separated model ids")
     parser.add_argument("--repeats", type=int, default=3, help="best of N undisturbed runs for the main timings")
     parser.add_argument("--sweep-repeats", type=int, default=1, help="best of N undisturbed runs per sweep cell")
     parser.add_argument("--others-limit", type=float, default=0.25, help="a run during which other processes used more cores is retried")
+    parser.add_argument("--retry-wait", type=float, default=60, help="seconds to wait for an idle machine before retrying a disturbed run")
     parser.add_argument("--quiet-wait", type=float, default=60, help="seconds to wait for an idle machine before each section")
     parser.add_argument("--variants", action="store_true", help="also time settings tagscape does not ship (spinning, BLAS threads, arena)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -420,6 +425,7 @@ def main() -> None:
     parser.add_argument("--_child-variant", dest="child_variant", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     OTHERS_LIMIT = args.others_limit
+    RETRY_WAIT = args.retry_wait
 
     if args.child_memory:
         child_memory(args.child_memory, args.child_batch, args.child_variant)
@@ -566,6 +572,7 @@ class Bench:
         say(f"fastest batch size overall: {self.best_batch} (DEFAULT_BATCH_SIZE is {DEFAULT_BATCH_SIZE})")
 
     def _e2e(self, label: str, batch_size: int, *, spin: bool = True, blas_threads: int | None = None) -> float:
+        self.quiet()
         from threadpoolctl import threadpool_limits
 
         from tagscape.pipeline import Extractor
@@ -588,19 +595,21 @@ class Bench:
         return m.wall
 
     def end_to_end(self) -> None:
-        self.quiet()
         section("all four end to end: Extractor(batch_size=B).analyze(file), models loaded")
-        self.e2e = {DEFAULT_BATCH_SIZE: self._e2e(f"batch {DEFAULT_BATCH_SIZE} (default)", DEFAULT_BATCH_SIZE)}
-        if self.best_batch != DEFAULT_BATCH_SIZE:
-            self.e2e[self.best_batch] = self._e2e(f"batch {self.best_batch} (fastest in sweep)", self.best_batch)
+        sizes = sorted({DEFAULT_BATCH_SIZE, self.best_batch, *[int(b) for b in self.args.e2e_batch_sizes.split(",") if b]})
+        self.e2e = {}
+        for b in sizes:
+            notes = [n for n, cond in (("default", b == DEFAULT_BATCH_SIZE), ("fastest in sweep", b == self.best_batch)) if cond]
+            self.e2e[b] = self._e2e(f"batch {b}" + (f" ({', '.join(notes)})" if notes else ""), b)
         share = 100 * (self.decode_s + self.mel_s) / self.e2e[DEFAULT_BATCH_SIZE]
         say(f"decode + mel (measured alone) = {share:.1f} % of the default end-to-end time")
+        self.variant_e2e = {}
         if self.args.variants:
             say("variants (not what tagscape ships):")
-            for b in sorted(set(self.e2e)):
+            for b in sizes:
                 self._e2e(f"batch {b}, ORT spinning off", b, spin=False)
                 self._e2e(f"batch {b}, OpenBLAS 1 thread", b, blas_threads=1)
-                self._e2e(f"batch {b}, spinning off + OpenBLAS 1", b, spin=False, blas_threads=1)
+                self.variant_e2e[b] = self._e2e(f"batch {b}, spinning off + OpenBLAS 1", b, spin=False, blas_threads=1)
 
     def memory(self) -> None:
         args = self.args
@@ -650,6 +659,8 @@ class Bench:
         say(f"original: {self.orig:.2f} s for the four -> {orig.get('audio_seconds', self.audio_s) / self.orig:.1f} x real time  (subprocess {m.note})")
         for b, s in self.e2e.items():
             say(f"tagscape batch {b:2d}: {s:.2f} s (models loaded), {s + self.load_s:.2f} s with model loading -> speedup {self.orig / s:.2f}x / {self.orig / (s + self.load_s):.2f}x")
+        for b, s in self.variant_e2e.items():
+            say(f"variant batch {b:2d}, spinning off + OpenBLAS 1: {s:.2f} s -> speedup {self.orig / s:.2f}x")
         ok = self.orig / self.e2e[DEFAULT_BATCH_SIZE] >= 3
         say(f"target: >= 3x at the default batch -> {'MET' if ok else 'NOT MET'}")
 
@@ -711,12 +722,16 @@ class Bench:
             say(f"{model_id:12s} alone, batch {DEFAULT_BATCH_SIZE}: {gf:6.1f} GFLOP/s = {100 * gf / self.mm[2]:5.1f} % of matmul (target >= 40 %)")
         for b, s in self.e2e.items():
             say(f"end to end, batch {b:2d}: {self.audio_s / s:.1f} x real time")
+        for b, s in getattr(self, "variant_e2e", {}).items():
+            say(f"end to end, batch {b:2d}, variant spinning off + OpenBLAS 1: {self.audio_s / s:.1f} x real time")
         if getattr(self, "long_peak", None):
             for b, kib in self.long_peak.items():
                 say(f"peak RSS, {self.args.minutes_long:g}-minute file, batch {b:2d}: {kib / 1024:.0f} MiB (target < 1024)")
         if getattr(self, "orig", None):
             for b, s in self.e2e.items():
                 say(f"vs original, batch {b:2d}: {self.orig / s:.2f}x (target >= 3x)")
+            for b, s in self.variant_e2e.items():
+                say(f"vs original, batch {b:2d}, variant spinning off + OpenBLAS 1: {self.orig / s:.2f}x")
         if getattr(self, "worker_rates", None) and 1 in self.worker_rates:
             for w, r in self.worker_rates.items():
                 say(f"workers={w}: {r / self.worker_rates[1]:.2f}x the 1-worker rate")

@@ -244,6 +244,11 @@ def run(args, tsv: Path, work: Path) -> None:
     collection = open_collection(data_dir)
     layer = collection.layer(MODEL, LAYER)
     ids = layer.track_ids
+    t = time.perf_counter()
+    scratch = np.ones(layer.values.shape, layer.values.dtype)
+    say(f"(this machine's cost of fresh memory: filling a new {mib(scratch.nbytes)} array the first time took {time.perf_counter() - t:.2f} s; "
+        "done here so the reads below do not pay it)")
+    del scratch
     for attempt in ("first touch of the mapping", "again, pages mapped"):
         f0 = resource.getrusage(resource.RUSAGE_SELF)
         t = time.perf_counter()

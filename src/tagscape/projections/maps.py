@@ -41,6 +41,10 @@ ON_DEMAND_LIMIT = 100_000
 
 Progress = Callable[[int, int], None] | None
 
+#: Offline maps read in this process: path -> (mtime_ns, arrays). Maps are replaced atomically,
+#: so a new mtime means a new file.
+_LOADED: dict[Path, tuple[int, dict]] = {}
+
 
 @dataclass
 class Projection:
@@ -114,12 +118,19 @@ class MapStore:
         return [hashes.get(int(t)) or "" for t in track_ids]
 
     def load(self, model_id: str, layer: str, method: str) -> dict | None:
-        """The stored map if it exists and matches the layer as it is now."""
+        """The stored map if it exists and matches the layer as it is now (cached by file mtime)."""
         path, _ = self._paths(model_id, layer, method)
-        if not path.is_file():
+        try:
+            stamp = path.stat().st_mtime_ns
+        except FileNotFoundError:
             return None
-        with np.load(path, allow_pickle=False) as npz:
-            stored = {name: npz[name] for name in npz.files}
+        cached = _LOADED.get(path)
+        if cached and cached[0] == stamp:
+            stored = cached[1]
+        else:
+            with np.load(path, allow_pickle=False) as npz:
+                stored = {name: npz[name] for name in npz.files}
+            _LOADED[path] = (stamp, stored)
         if int(stored["format"]) != MAPS_FORMAT or int(stored["version"]) != self.collection.store.model_version(model_id):
             return None
         return stored
@@ -263,7 +274,10 @@ def project(
     source = "direct"
     if method == "original":
         axes = [_resolve_axis(c, layer_spec.labels, layer_spec.size) for c in components]
-        coords = np.asarray(array.values[rows][:, axes], np.float32) if len(rows) else np.zeros((0, 2), np.float32)
+        if tracks is None:  # all rows: read just the two columns
+            coords = np.asarray(array.values[:, axes], np.float32)
+        else:
+            coords = np.asarray(array.values[rows][:, axes], np.float32) if len(rows) else np.zeros((0, 2), np.float32)
     elif method in ("pca", "std-pca") or tracks is None or len(rows) > ON_DEMAND_LIMIT:
         maps = MapStore(collection)
         stored = maps.load(model_id, layer, method)

@@ -1,30 +1,44 @@
 """The web server: a Flask app factory over one collection.
 
-Blueprints: ``api`` (JSON under ``/api/``), ``audio`` (files with HTTP Range), ``pages``.
-Every error under ``/api/`` and ``/audio/`` is a JSON body ``{"error": ..., "message": ...}``.
+Blueprints: ``api`` (JSON and binary under ``/api/``), ``audio`` (``/api/audio/``: files
+with HTTP Range, segment clips), ``pages`` (the explorer), ``openapi`` (``/api/openapi.json``).
+Every error under ``/api/`` is a JSON body ``{"error": ..., "message": ...}``; none shows a
+traceback.
 """
 
 from __future__ import annotations
 
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from tagscape.collection import Collection, open_collection
 from tagscape.errors import TagscapeError
+
+#: Pages may run only our own scripts (regl compiles its shaders with Function(), hence
+#: 'unsafe-eval'); audio may come from remote track URLs.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; media-src 'self' blob: https: http:; connect-src 'self'; object-src 'none'; base-uri 'none'"
+)
 
 
 def create_app(collection: Collection | str, test_config: dict | None = None) -> Flask:
     """Build the app for a collection (an opened one, or its path)."""
     app = Flask(__name__)
-    app.config.update(JSON_SORT_KEYS=False)
+    app.json.sort_keys = False
     if test_config:
         app.config.update(test_config)
     app.extensions["tagscape.collection"] = open_collection(collection) if isinstance(collection, str) else collection
 
-    from tagscape.web import api, audio, pages
+    from tagscape.web import api, audio, openapi, pages
+    from tagscape.web.points import Generations
+    from tagscape.web.selection import TrackTables
 
+    app.extensions["tagscape.tracks"] = TrackTables()
+    app.extensions["tagscape.generations"] = Generations()
     app.register_blueprint(api.bp)
     app.register_blueprint(audio.bp)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
 
     @app.errorhandler(TagscapeError)
@@ -33,9 +47,28 @@ def create_app(collection: Collection | str, test_config: dict | None = None) ->
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        if request.path.startswith(("/api/", "/audio/")):
+        if request.path.startswith("/api/"):
             return jsonify({"error": exc.name, "message": exc.description}), exc.code
         return exc
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception):
+        app.logger.exception("unexpected error on %s", request.path)
+        if request.path.startswith("/api/"):
+            return jsonify({"error": "InternalError", "message": f"the server failed: {type(exc).__name__}"}), 500
+        return InternalServerError()
+
+    @app.teardown_request
+    def close_store(exc):
+        # Each server thread opens its own SQLite connection; close it when its request ends.
+        app.extensions["tagscape.collection"].close()
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
 
     return app
 

@@ -1,53 +1,149 @@
-"""JSON API: models, tracks, a track's layers."""
+"""The JSON and binary API under ``/api/`` (documented in :mod:`tagscape.web.openapi`)."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from tagscape.errors import NotFoundError, UsageError
 from tagscape.models.catalog import model_status
-from tagscape.models.registry import get_model
+from tagscape.models.registry import MODELS, get_model
+from tagscape.projections.maps import LEARNED, N_COMPONENTS, ON_DEMAND_LIMIT, MapStore
 from tagscape.web import get_collection
+from tagscape.web.params import choice_arg, int_arg, required_arg, str_arg
+from tagscape.web.points import FORMATS, MODES, PointsRequest, compute_points
+from tagscape.web.selection import collection_stamp, select_tracks, selection_from_args, tag_facets
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-TRACK_FIELDS = ("track_id", "key", "title", "artist", "album", "genre", "year", "tracknumber", "duration")
+ARCHITECTURES = {"musicnn": "MusiCNN", "vgg": "VGG", "vggish": "VGGish"}
+DATASETS = {"MSD": "Million Song Dataset", "MTT": "MagnaTagATune", "AudioSet": "AudioSet"}
+PROJECTIONS = {"original": "original", "pca": "PCA", "std-pca": "STD-PCA", "tsne": "t-SNE", "umap": "UMAP"}
+ON_DEMAND = ("tsne", "umap")
+
+_models_cache: dict = {}
+_models_lock = threading.Lock()
 
 
-def int_arg(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
-    """An integer query parameter, or a 400 that names it and its bad value."""
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise UsageError(f"parameter {name!r} must be an integer, got {raw!r}") from None
-    if value < minimum or (maximum is not None and value > maximum):
-        raise UsageError(f"parameter {name!r} must be between {minimum} and {maximum}, got {value}")
-    return value
+def tables():
+    return current_app.extensions["tagscape.tracks"].get(get_collection())
+
+
+# -- models ---------------------------------------------------------------------------
+
+
+def _layer_projections(maps: MapStore, model_id: str, layer: str, extracted: bool) -> dict:
+    status = maps.status(model_id, layer) if extracted else dict.fromkeys(LEARNED, "missing")
+    out = {"original": {"offline": None, "on_demand": True}}
+    for method in LEARNED:
+        entry = {"offline": status[method], "on_demand": method in ON_DEMAND}
+        if method in N_COMPONENTS:
+            entry["components"] = N_COMPONENTS[method]
+        if method in ON_DEMAND:
+            entry["on_demand_limit"] = ON_DEMAND_LIMIT
+        out[method] = entry
+    return out
+
+
+def _models_payload(collection) -> dict:
+    done = {model_id: len(collection.store.result_hashes(model_id)) for model_id in collection.store.result_models()}
+    maps = MapStore(collection)
+    status = {row["model_id"]: row for row in model_status()}
+    rows = []
+    for spec in MODELS.values():
+        extracted = spec.model_id in done
+        rows.append({
+            "model_id": spec.model_id,
+            "architecture": spec.architecture,
+            "architecture_name": ARCHITECTURES.get(spec.architecture, spec.architecture),
+            "dataset": spec.dataset,
+            "dataset_name": DATASETS.get(spec.dataset, spec.dataset),
+            "extracted": extracted,
+            "tracks_done": done.get(spec.model_id, 0),
+            "segment_seconds": spec.segment_seconds,
+            "tags": list(spec.tags or ()),
+            "layers": [
+                {"name": layer.name, "size": layer.size, "labels": list(layer.labels) if layer.labels else None,
+                 "projections": _layer_projections(maps, spec.model_id, layer.name, extracted)}
+                for layer in spec.layers
+            ],
+            "weights_status": status.get(spec.model_id, {}).get("weights_status"),
+        })
+    return {
+        "collection": {"name": collection.name, "tracks": collection.store.count_tracks()},
+        "architectures": [{"id": key, "name": name} for key, name in ARCHITECTURES.items() if any(s.architecture == key for s in MODELS.values())],
+        "datasets": [{"id": key, "name": name} for key, name in DATASETS.items() if any(s.dataset == key for s in MODELS.values())],
+        "projections": [{"id": key, "name": name} for key, name in PROJECTIONS.items()],
+        "models": rows,
+    }
 
 
 @bp.get("/models")
 def models():
+    """Models, their layers and tags, and which projections are computed or possible."""
     collection = get_collection()
-    done = set(collection.store.result_models())
-    return jsonify([{**row, "extracted": row["model_id"] in done} for row in model_status()])
+    key = (str(collection.data_dir), collection_stamp(collection), _maps_stamp(collection))
+    with _models_lock:
+        payload = _models_cache.get(key)
+    if payload is None:
+        payload = _models_payload(collection)
+        with _models_lock:
+            _models_cache.clear()
+            _models_cache[key] = payload
+    return jsonify(payload)
+
+
+def _maps_stamp(collection) -> tuple:
+    folder = collection.data_dir / "maps"
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.npz")))
+
+
+# -- tracks ---------------------------------------------------------------------------
 
 
 @bp.get("/tracks")
 def tracks():
+    """The selected tracks' metadata, a page at a time."""
     collection = get_collection()
+    table = tables()
+    positions = select_tracks(collection, table, selection_from_args())
     offset = int_arg("offset", 0)
-    limit = int_arg("limit", 500, minimum=1, maximum=100000)
-    rows = collection.tracks()
-    return jsonify({"total": len(rows), "tracks": [{name: row[name] for name in TRACK_FIELDS} for row in rows[offset : offset + limit]]})
+    page_size = int_arg("page_size", 500, minimum=1, maximum=100_000)
+    page = positions[offset : offset + page_size]
+    return jsonify({"total": int(len(positions)), "collection_tracks": len(table), "offset": offset,
+                    "tracks": [table.public(int(i)) for i in page]})
+
+
+@bp.get("/facets")
+def facets():
+    """Values to filter by: artists, albums, genres (with track counts), other tags, durations."""
+    table = tables()
+
+    def counted(name: str) -> list[dict]:
+        values, counts = np.unique(np.array(table.text[name] or [""], dtype=object), return_counts=True)
+        order = np.lexsort((values, -counts))
+        return [{"value": str(values[i]), "tracks": int(counts[i])} for i in order if values[i]]
+
+    finite = table.duration[np.isfinite(table.duration)]
+    return jsonify({
+        "artist": counted("artist"),
+        "album": counted("album"),
+        "genre": counted("genre"),
+        "tag": tag_facets(get_collection()),
+        "duration": [float(finite.min()), float(finite.max())] if len(finite) else None,
+    })
 
 
 @bp.get("/tracks/<int:track_id>")
 def track(track_id: int):
-    return jsonify(get_collection().metadata(track_id))
+    data = get_collection().metadata(track_id)
+    data.pop("path", None)
+    return jsonify(data)
 
 
 @bp.get("/tracks/<int:track_id>/top-tags")
@@ -59,13 +155,38 @@ def top_tags(track_id: int):
     out = {}
     for model_id in collection.store.result_models():
         spec = get_model(model_id)
-        taggram = collection.store.track_layer(track_id, model_id, "taggrams")
-        if taggram is None or spec.tags is None:
+        taggram = collection.store.track_layer(track_id, model_id, "taggrams") if spec.tags else None
+        if taggram is None:
             continue
-        mean = taggram.astype(np.float32).mean(axis=0)
-        order = np.argsort(-mean)[:k]
-        out[model_id] = [{"tag": spec.tags[i], "activation": round(float(mean[i]), 4)} for i in order]
+        out[model_id] = _top(spec.tags, taggram.astype(np.float32).mean(axis=0), k)
     return jsonify(out)
+
+
+def _top(tags, activations: np.ndarray, k: int) -> list[dict]:
+    order = np.argsort(-activations, kind="stable")[:k]
+    return [{"tag": tags[i], "activation": round(float(activations[i]), 4)} for i in order]
+
+
+@bp.get("/tracks/<int:track_id>/segments/<int:index>")
+def segment(track_id: int, index: int):
+    """One segment of a track for a model: its time range and its top tags."""
+    collection = get_collection()
+    track = collection.track(track_id)
+    spec = get_model(required_arg("model"))
+    k = int_arg("k", 5, minimum=1, maximum=50)
+    layer = "taggrams" if spec.tags else spec.layers[0].name
+    values = collection.store.track_layer(track_id, spec.model_id, layer)
+    if values is None:
+        raise NotFoundError(f"track {track_id} has no {spec.model_id} results yet")
+    if index >= len(values):
+        raise NotFoundError(f"track {track_id} has {len(values)} segments for {spec.model_id}; no segment {index}")
+    start = index * spec.segment_seconds
+    return jsonify({
+        "track_id": track_id, "model": spec.model_id, "index": index, "n_segments": int(len(values)),
+        "start": round(start, 6), "end": round(start + spec.segment_seconds, 6),
+        "title": track.get("title"), "artist": track.get("artist"), "album": track.get("album"),
+        "top_tags": _top(spec.tags, values[index].astype(np.float32), k) if spec.tags else [],
+    })
 
 
 @bp.get("/tracks/<int:track_id>/layers/<model_id>/<layer>")
@@ -74,6 +195,7 @@ def track_layer(track_id: int, model_id: str, layer: str):
     collection = get_collection()
     spec = get_model(model_id)
     spec.layer(layer)
+    collection.track(track_id)
     values = collection.store.track_layer(track_id, model_id, layer)
     if values is None:
         raise NotFoundError(f"track {track_id} has no {model_id} {layer} yet")
@@ -83,3 +205,73 @@ def track_layer(track_id: int, model_id: str, layer: str):
         "labels": list(spec.layer(layer).labels or ()),
         "values": values.astype(np.float32).round(5).tolist(),
     })
+
+
+# -- points ---------------------------------------------------------------------------
+
+
+@bp.get("/points")
+def points():
+    """The points of one map: binary by default (see tagscape.web.points), or JSON."""
+    started = time.perf_counter()
+    collection = get_collection()
+    req = PointsRequest(
+        model_id=required_arg("model"),
+        layer=str_arg("layer", "taggrams"),
+        method=str_arg("projection", "pca"),
+        x=str_arg("x", "0"),
+        y=str_arg("y", "1"),
+        mode=choice_arg("mode", MODES, "segments"),
+        value=str_arg("value"),
+        rank=str_arg("rank"),
+        selection=selection_from_args(),
+    )
+    fmt = choice_arg("format", FORMATS, "binary")
+    cancel = current_app.extensions["tagscape.generations"].start(str_arg("client", max_length=100))
+    result = compute_points(collection, tables(), req, cancel=cancel)
+    result.meta["server_seconds"] = round(time.perf_counter() - started, 4)
+    if fmt == "json":
+        return jsonify(result.to_json())
+    response = Response(result.to_binary(), mimetype="application/octet-stream")
+    response.headers["X-Points-Layout"] = "tagscape-points/1"
+    return response
+
+
+# -- exports --------------------------------------------------------------------------
+
+
+def _playlist_ids() -> list[int]:
+    if request.method == "POST":
+        body = request.get_json(silent=True)
+        ids = body.get("ids") if isinstance(body, dict) else None
+        if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+            raise UsageError('the body must be JSON {"ids": [track ids]}')
+    else:
+        raw = required_arg("ids")
+        try:
+            ids = [int(part) for part in raw.split(",") if part.strip()]
+        except ValueError:
+            raise UsageError(f"parameter 'ids' must be track ids separated by commas, got {raw[:80]!r}") from None
+    if not ids:
+        raise UsageError("give at least one track id")
+    return list(dict.fromkeys(ids))
+
+
+def _line(text) -> str:
+    return " ".join(str(text or "").split())
+
+
+@bp.route("/playlist.m3u", methods=["GET", "POST"])
+def playlist():
+    """An extended M3U playlist of tracks: our audio URLs, or the tracks' remote URLs."""
+    collection = get_collection()
+    lines = ["#EXTM3U"]
+    for track_id in _playlist_ids():
+        track = collection.track(track_id)
+        duration = int(round(track["duration"])) if track.get("duration") else -1
+        name = " - ".join(part for part in (_line(track.get("artist")), _line(track.get("title") or track.get("key"))) if part)
+        lines.append(f"#EXTINF:{duration},{name}")
+        lines.append(track["url"] if track.get("url") else f"{request.host_url}api/audio/{track_id}")
+    response = Response("\n".join(lines) + "\n", mimetype="audio/x-mpegurl")
+    response.headers["Content-Disposition"] = 'attachment; filename="tagscape-selection.m3u"'
+    return response

@@ -1,31 +1,88 @@
-"""Audio for the browser: local files with HTTP Range, or a redirect to the track's URL."""
+"""``/api/audio/<track_id>``: a track's audio by id, never by a path the client gives.
+
+* whole track: the file with HTTP Range (206 for partial requests); files browsers cannot play
+  (AIFF, WMA, APE ...) are transcoded to FLAC on first use and cached;
+* ``?start=&end=`` (seconds): just that stretch, decoded and sent as a 16-bit WAV clip - what a
+  segment point plays;
+* remote tracks (MTG-Jamendo URLs): a redirect to the track's URL (with a ``#t=start,end``
+  media fragment for a clip).
+"""
 
 from __future__ import annotations
 
 import mimetypes
+import os
 from pathlib import Path
 
-from flask import Blueprint, redirect, send_file
+from flask import Blueprint, Response, redirect, send_file
 
-from tagscape.errors import NotFoundError
+from tagscape.errors import NotFoundError, UsageError
 from tagscape.web import get_collection
+from tagscape.web.clips import MAX_CLIP_SECONDS, browser_can_play, clip_wav, transcoded
+from tagscape.web.params import float_arg
 
-bp = Blueprint("audio", __name__, url_prefix="/audio")
+bp = Blueprint("audio", __name__, url_prefix="/api/audio")
 
 mimetypes.add_type("audio/flac", ".flac")
 mimetypes.add_type("audio/ogg", ".ogg")
+mimetypes.add_type("audio/ogg", ".oga")
 mimetypes.add_type("audio/ogg", ".opus")
 mimetypes.add_type("audio/mp4", ".m4a")
+mimetypes.add_type("audio/aac", ".aac")
+mimetypes.add_type("audio/wav", ".wav")
+mimetypes.add_type("audio/wav", ".wave")
+mimetypes.add_type("audio/webm", ".webm")
+
+
+def local_file(collection, track: dict) -> Path:
+    """The track's file, whose path must lie inside the collection's folder.
+
+    The check is on the path as recorded (no ``..`` out of the folder, no absolute path); a
+    symbolic link the user put inside the folder is followed, as the indexer followed it.
+    """
+    root = collection.audio_root
+    if root is None or not track.get("path"):
+        raise NotFoundError(f"track {track['track_id']} has no local audio")
+    root = Path(os.path.abspath(root))
+    path = Path(os.path.normpath(root / track["path"]))
+    if not path.is_relative_to(root) or path == root:
+        raise NotFoundError(f"track {track['track_id']} has no audio inside the collection")
+    if not path.is_file():
+        raise NotFoundError(f"the audio file of track {track['track_id']} is gone: {track['key']}")
+    return path
+
+
+def clip_range() -> tuple[float, float] | None:
+    start = float_arg("start", None, minimum=0.0)
+    end = float_arg("end", None, minimum=0.0)
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        raise UsageError("give both 'start' and 'end' (seconds) for a clip, or neither for the whole track")
+    if end <= start:
+        raise UsageError(f"'end' ({end}) must be after 'start' ({start})")
+    if end - start > MAX_CLIP_SECONDS:
+        raise UsageError(f"a clip is at most {MAX_CLIP_SECONDS:g} s long, asked for {end - start:g} s")
+    return start, end
 
 
 @bp.get("/<int:track_id>")
 def track_audio(track_id: int):
     collection = get_collection()
     track = collection.track(track_id)
-    source = collection.audio_source(track)
+    span = clip_range()
     if track.get("url"):
-        return redirect(source)
-    path = Path(source)
-    if not path.is_file():
-        raise NotFoundError(f"the audio file of track {track_id} is gone: {track['key']}")
+        url = collection.audio_source(track)
+        return redirect(url + (f"#t={span[0]:g},{span[1]:g}" if span else ""))
+    path = local_file(collection, track)
+    if span is not None:
+        duration = track.get("duration")
+        if duration is not None and span[0] >= duration:
+            raise UsageError(f"'start' ({span[0]:g}) is past the end of track {track_id} ({duration:.2f} s)")
+        response = Response(clip_wav(path, *span), mimetype="audio/wav")
+        response.headers["Cache-Control"] = "private, max-age=3600"
+        return response
+    if not browser_can_play(path):
+        key = f"{track_id}-{(track.get('content_hash') or 'x')[:16]}"
+        path = transcoded(path, collection.data_dir / "cache" / "audio", key)
     return send_file(path, conditional=True, mimetype=mimetypes.guess_type(path.name)[0] or "application/octet-stream")

@@ -1,0 +1,186 @@
+"""The API's OpenAPI 3.1 description, served at ``/api/openapi.json``.
+
+A test checks that every route under ``/api/`` is described here and nothing else is.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from tagscape import __version__
+from tagscape.web.points import FORMATS, MODES
+
+bp = Blueprint("openapi", __name__, url_prefix="/api")
+
+
+def _q(name: str, description: str, schema: dict | None = None, *, required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema or {"type": "string"}}
+
+
+def _path(name: str, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "integer", "minimum": 0}}
+
+
+ERROR = {"$ref": "#/components/responses/Error"}
+TRACK_ID = _path("track_id", "A track id of this collection (from /api/tracks).")
+
+SELECTION = [
+    _q("limit", "How many tracks to pick (1..all); all when absent.", {"type": "integer", "minimum": 1}),
+    _q("sample", "Which tracks when `limit` is below the number that match: the `first` ones (by id) or a seeded `random` sample.", {"enum": ["first", "random"], "default": "first"}),
+    _q("seed", "Seed of the random sample.", {"type": "integer", "minimum": 0, "default": 0}),
+    _q("artist", "Only tracks of this artist (exact)."),
+    _q("album", "Only tracks of this album (exact)."),
+    _q("genre", "Only tracks of this genre (exact)."),
+    _q("tag", "Only tracks with this tag (`value` of any kind, or `kind:value`, e.g. `instrument:piano`)."),
+    _q("min_duration", "Shortest track, seconds.", {"type": "number", "minimum": 0}),
+    _q("max_duration", "Longest track, seconds.", {"type": "number", "minimum": 0}),
+    _q("q", "Text search in title and artist (case-insensitive substring)."),
+    _q("ids", "Only these track ids (comma-separated)."),
+]
+
+BINARY_LAYOUT = """Default body (`format=binary`, `application/octet-stream`), all little-endian:
+
+| offset | type | what |
+|---|---|---|
+| 0 | 4 bytes | magic `TSPT` |
+| 4 | uint32 | layout version (1) |
+| 8 | uint32 | n: number of points |
+| 12 | uint32 | m: byte length of the JSON header (padded with spaces to a multiple of 4) |
+| 16 | m bytes | JSON header (UTF-8): the `PointsHeader` schema |
+| 16 + m | | arrays back to back, each at a multiple of 4 bytes: `x` float32[n], `y` float32[n], `track` uint32[n] (index into `header.tracks`), `segment` uint16[n] (segment index within its track), then when present `spread` float32[n] (mode=averages: RMS distance of a track's segments to their mean), `value` float32[n] (with `value=TAG`: the tag's activation) and `rank` uint8[n] (with `rank=TAG`: the tag's rank among the point's tags, 0 = top) |
+
+`header.arrays` gives each array's `name`, `dtype`, `offset` (from the first byte of the body) and `count`.
+Points come track by track, each track's segments in time order; a segment's audio starts at
+`segment * header.segment_seconds`. `format=json` gives the same header with the arrays under `points`."""
+
+
+def spec() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "tagscape",
+            "version": __version__,
+            "description": "Maps of what music auto-tagging models have learned, and the audio behind every point. "
+            "Every error is a 4xx/5xx with the JSON body {\"error\": ..., \"message\": ...}.",
+        },
+        "paths": {
+            "/api/models": {"get": {
+                "summary": "Models, datasets, layers (size, tag names), segment length, and projections: offline maps computed (fresh/stale/missing), on-demand ones possible.",
+                "responses": {"200": {"description": "models", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Models"}}}}},
+            }},
+            "/api/tracks": {"get": {
+                "summary": "Track metadata: a selection (filters, first or random N), a page at a time.",
+                "parameters": [*SELECTION, _q("offset", "First track of the page.", {"type": "integer", "minimum": 0, "default": 0}),
+                               _q("page_size", "Tracks per page.", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 500})],
+                "responses": {"200": {"description": "a page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TrackPage"}}}}, "400": ERROR},
+            }},
+            "/api/facets": {"get": {
+                "summary": "Values to filter by: artists, albums, genres with track counts; other tags; the range of durations.",
+                "responses": {"200": {"description": "facets", "content": {"application/json": {"schema": {"type": "object"}}}}},
+            }},
+            "/api/tracks/{track_id}": {"get": {
+                "summary": "One track's metadata and all its tags.",
+                "parameters": [TRACK_ID],
+                "responses": {"200": {"description": "track", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Track"}}}}, "404": ERROR},
+            }},
+            "/api/tracks/{track_id}/top-tags": {"get": {
+                "summary": "Each extracted model's top tags for the track (mean over its segments).",
+                "parameters": [TRACK_ID, _q("k", "How many tags.", {"type": "integer", "minimum": 1, "maximum": 50, "default": 5})],
+                "responses": {"200": {"description": "model id -> [{tag, activation}]", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},
+            }},
+            "/api/tracks/{track_id}/segments/{index}": {"get": {
+                "summary": "One segment for a model: start and end (seconds) and its top tags.",
+                "parameters": [TRACK_ID, _path("index", "Segment index within the track."), _q("model", "Model id.", required=True),
+                               _q("k", "How many tags.", {"type": "integer", "minimum": 1, "maximum": 50, "default": 5})],
+                "responses": {"200": {"description": "segment", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},
+            }},
+            "/api/tracks/{track_id}/layers/{model_id}/{layer}": {"get": {
+                "summary": "One track's matrix of a model's layer, with segment start times.",
+                "parameters": [TRACK_ID, {"name": "model_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                               {"name": "layer", "in": "path", "required": True, "schema": {"enum": ["taggrams", "embeddings"]}}],
+                "responses": {"200": {"description": "matrix", "content": {"application/json": {"schema": {"type": "object"}}}}, "404": ERROR},
+            }},
+            "/api/points": {"get": {
+                "summary": "The points of one map of the selected tracks.",
+                "description": BINARY_LAYOUT + "\n\nt-SNE / UMAP of a subset (up to 100k segments) are computed here on demand and cached; "
+                "a newer request with the same `client` cancels the older computation (409).",
+                "parameters": [
+                    _q("model", "Model id (see /api/models).", required=True),
+                    _q("layer", "Layer.", {"enum": ["taggrams", "embeddings"], "default": "taggrams"}),
+                    _q("projection", "How the layer becomes 2D.", {"enum": ["original", "pca", "std-pca", "tsne", "umap"], "default": "pca"}),
+                    _q("x", "X axis: original: a dimension index or (taggrams) a tag name; pca/std-pca: a component index 0..9; t-SNE/UMAP: 0 or 1.", {"default": "0"}),
+                    _q("y", "Y axis, as x.", {"default": "1"}),
+                    _q("mode", "segments and trajectories: one point per segment; averages: one point per track (mean) with its spread.", {"enum": list(MODES), "default": "segments"}),
+                    _q("value", "A tag of the model: adds each point's activation of it (array `value`)."),
+                    _q("rank", "A tag of the model: adds its rank among each point's tags (array `rank`, 0 = top tag)."),
+                    _q("format", "binary (default) or json.", {"enum": list(FORMATS), "default": "binary"}),
+                    _q("client", "An id per plot of a browser tab: a newer request cancels the older on-demand computation."),
+                    *SELECTION,
+                ],
+                "responses": {
+                    "200": {"description": "points", "content": {
+                        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                        "application/json": {"schema": {"$ref": "#/components/schemas/PointsHeader"}},
+                    }},
+                    "400": ERROR, "404": ERROR, "409": ERROR,
+                },
+            }},
+            "/api/audio/{track_id}": {"get": {
+                "summary": "A track's audio. Whole file with HTTP Range (206); formats browsers cannot play are transcoded to FLAC; "
+                "with start and end a 16-bit WAV clip of just that stretch; remote tracks redirect (302) to their URL.",
+                "parameters": [TRACK_ID, _q("start", "Clip start, seconds.", {"type": "number", "minimum": 0}),
+                               _q("end", "Clip end, seconds (at most 60 s after start).", {"type": "number", "minimum": 0}),
+                               {"name": "Range", "in": "header", "required": False, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "audio", "content": {"audio/*": {}}}, "206": {"description": "part of the file"},
+                              "302": {"description": "remote track"}, "400": ERROR, "404": ERROR, "416": ERROR},
+            }},
+            "/api/playlist.m3u": {
+                "get": {
+                    "summary": "An extended M3U playlist of tracks: this server's audio URLs, or the tracks' remote URLs.",
+                    "parameters": [_q("ids", "Track ids, comma-separated.", required=True)],
+                    "responses": {"200": {"description": "playlist", "content": {"audio/x-mpegurl": {}}}, "400": ERROR, "404": ERROR},
+                },
+                "post": {
+                    "summary": "The same for a long list of ids.",
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"ids": {"type": "array", "items": {"type": "integer"}}}}}}},
+                    "responses": {"200": {"description": "playlist", "content": {"audio/x-mpegurl": {}}}, "400": ERROR, "404": ERROR},
+                },
+            },
+            "/api/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+        },
+        "components": {
+            "responses": {"Error": {"description": "An error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error", "message"], "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+                "Track": {"type": "object", "properties": {name: {"type": ["string", "number", "integer", "null"]} for name in
+                          ("track_id", "key", "title", "artist", "album", "genre", "year", "tracknumber", "duration")}},
+                "TrackPage": {"type": "object", "properties": {"total": {"type": "integer"}, "collection_tracks": {"type": "integer"}, "offset": {"type": "integer"},
+                              "tracks": {"type": "array", "items": {"$ref": "#/components/schemas/Track"}}}},
+                "Models": {"type": "object", "properties": {
+                    "collection": {"type": "object"}, "architectures": {"type": "array"}, "datasets": {"type": "array"}, "projections": {"type": "array"},
+                    "models": {"type": "array", "items": {"type": "object", "properties": {
+                        "model_id": {"type": "string"}, "architecture": {"type": "string"}, "dataset": {"type": "string"}, "extracted": {"type": "boolean"},
+                        "segment_seconds": {"type": "number"}, "tags": {"type": "array", "items": {"type": "string"}},
+                        "layers": {"type": "array", "items": {"type": "object", "properties": {
+                            "name": {"type": "string"}, "size": {"type": "integer"}, "labels": {"type": ["array", "null"]},
+                            "projections": {"type": "object", "description": "method -> {offline: fresh|stale|missing|null, on_demand: bool, components?, on_demand_limit?}"}}}},
+                    }}},
+                }},
+                "PointsHeader": {"type": "object", "properties": {
+                    "model": {"type": "string"}, "layer": {"type": "string"}, "projection": {"type": "string"}, "mode": {"type": "string"},
+                    "axis_labels": {"type": "array", "items": {"type": "string"}}, "explained_variance": {"type": ["array", "null"]},
+                    "source": {"type": "string"}, "segment_seconds": {"type": "number"}, "n_points": {"type": "integer"}, "n_tracks": {"type": "integer"},
+                    "n_segments": {"type": "integer"}, "tracks_selected": {"type": "integer"}, "tracks_total": {"type": "integer"},
+                    "bounds": {"type": ["object", "null"]}, "server_seconds": {"type": "number"},
+                    "tracks": {"type": "object", "description": "columns: track_id, title, artist, album, genre, duration, n_segments"},
+                    "arrays": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "dtype": {"type": "string"}, "offset": {"type": "integer"}, "count": {"type": "integer"}}}},
+                    "points": {"type": "object", "description": "format=json only: the arrays as lists"},
+                }},
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(spec())
