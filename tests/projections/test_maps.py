@@ -118,3 +118,19 @@ def test_new_tracks_are_placed_into_the_existing_map(tmp_path, music_files):
         low, high = before.coords.min(axis=0), before.coords.max(axis=0)
         span = high - low
         assert np.all(new >= low - span) and np.all(new <= high + span)  # placed within the map
+
+
+def test_a_cancelled_on_demand_tsne_stops_with_a_409_error(collection):
+    from tagscape.projections.methods import Cancelled
+
+    ids = [t["track_id"] for t in collection.tracks()][:3]
+    calls = []
+
+    def cancel():
+        calls.append(1)
+        return len(calls) > 1  # let it start, then ask for something else
+
+    with pytest.raises(Cancelled) as info:
+        collection.projection(MODEL, "taggrams", "tsne", tracks=ids, random_state=7, cancel=cancel)
+    assert info.value.http_status == 409
+    assert not list((collection.data_dir / "cache").glob(f"{MODEL}.taggrams.tsne.*.npy"))  # nothing cached

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import json
 import struct
-import threading
-import time
 import wave
 
 import av
@@ -188,20 +186,6 @@ def test_points_tsne_of_a_subset_is_computed_on_demand(client):
 def test_points_of_an_empty_selection(client):
     points = parse_binary(client.get("/api/points?model=musicnn-mtt&projection=tsne&artist=Nobody").data)
     assert points.meta["n_points"] == 0 and points.meta["tracks_selected"] == 0 and len(points.arrays["x"]) == 0
-
-
-def test_a_newer_request_of_the_same_client_cancels_an_on_demand_tsne(app, client):
-    ids = [t["track_id"] for t in client.get("/api/tracks").get_json()["tracks"]][1:]  # not everything: computed on demand
-    slow = f"/api/points?model=musicnn-mtt&layer=embeddings&projection=tsne&client=tab-7&ids={','.join(map(str, ids))}"
-    answers = {}
-    worker = threading.Thread(target=lambda: answers.setdefault("first", app.test_client().get(slow)))
-    worker.start()
-    time.sleep(0.5)
-    newer = app.test_client().get("/api/points?model=musicnn-mtt&projection=pca&client=tab-7")
-    worker.join(120)
-    assert newer.status_code == 200
-    first = answers["first"]
-    assert first.status_code == 409 and first.get_json()["error"] == "Cancelled" and "cancelled" in first.get_json()["message"]
 
 
 def test_a_new_request_of_a_client_cancels_its_older_one():
