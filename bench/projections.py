@@ -128,7 +128,68 @@ class _Layer:
 
 
 def _rss_mib() -> float:
+    """This process's peak resident memory, MiB.
+
+    ``VmHWM`` from ``/proc/self/status``, not ``ru_maxrss``: Linux carries ``ru_maxrss`` over
+    ``fork`` + ``exec``, so a child of a parent that once held the data (4.5 M rows: 2.7 GB)
+    would report the parent's peak. ``VmHWM`` belongs to the new address space.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+class ChunkedPCA:
+    """PCA from the covariance matrix accumulated in float64 over row chunks (a prototype).
+
+    Reads a float16 memory-mapped layer chunk by chunk, so neither a float32 copy of the whole
+    layer nor a centred copy is ever made; ``transform`` is chunked too. Same components as
+    scikit-learn's ``covariance_eigh`` solver (signs as its ``svd_flip``).
+    """
+
+    def __init__(self, n_components: int = 10, standardize: bool = False, chunk: int = 262_144):
+        self.n_components, self.standardize, self.chunk = n_components, standardize, chunk
+
+    def fit(self, X, *, cancel=None):
+        n, d = X.shape
+        s, ss = np.zeros(d), np.zeros((d, d))
+        for start in range(0, n, self.chunk):
+            block = np.asarray(X[start : start + self.chunk], np.float64)
+            s += block.sum(axis=0)
+            ss += block.T @ block
+        mean = s / n
+        cov = (ss - n * np.outer(mean, mean)) / (n - 1)
+        scale = np.ones(d)
+        if self.standardize:
+            std = np.sqrt(np.clip(np.diag(cov) * (n - 1) / n, 0, None))  # population std, as StandardScaler
+            scale = np.where(std > 1e-8, std, 1.0)
+            cov = cov / np.outer(scale, scale)
+        values, vectors = np.linalg.eigh(cov)
+        order = np.argsort(values)[::-1]
+        values, vectors = np.clip(values[order], 0, None), vectors[:, order]
+        k = min(self.n_components, n, d)
+        comps = vectors[:, :k].T
+        signs = np.sign(comps[np.arange(k), np.abs(comps).argmax(axis=1)])  # svd_flip(u_based_decision=False)
+        self.components_ = (comps * signs[:, None]).astype(np.float32)
+        self.mean_, self.scale_ = mean.astype(np.float32), scale.astype(np.float32)
+        self.explained_variance_ratio_ = values[:k] / values.sum()
+        return self
+
+    def transform(self, X):
+        out = np.empty((X.shape[0], self.components_.shape[0]), np.float32)
+        W = (self.components_ / self.scale_).T  # (d, k): standardising folded into the projection
+        offset = self.mean_ @ W
+        for start in range(0, X.shape[0], self.chunk):
+            out[start : start + self.chunk] = np.asarray(X[start : start + self.chunk], np.float32) @ W - offset
+        return out
+
+    @property
+    def explained_variance_ratio(self):
+        return [float(v) for v in self.explained_variance_ratio_]
 
 
 def _cpu() -> float:
@@ -234,7 +295,12 @@ def measure(spec: dict) -> dict:
         out.update(fit_s=time.perf_counter() - t0, transform_s=0.0, fit_rows=int(X.shape[0]), note=f"sklearn {sklearn.__version__} defaults")
     else:
         extra = {"n_components": 10} if method in ("pca", "std-pca") else {}
-        reducer = _custom_tsne(random_state=0, **params) if method == "tsne-custom" else make_reducer(method, random_state=0, **extra, **params)
+        if method == "tsne-custom":
+            reducer = _custom_tsne(random_state=0, **params)
+        elif method in ("pca-chunked", "std-pca-chunked"):
+            reducer = ChunkedPCA(n_components=10, standardize=method.startswith("std"), **params)
+        else:
+            reducer = make_reducer(method, random_state=0, **extra, **params)
         limit = spec.get("fit_limit", FIT_LIMITS.get(method.split("-")[0]))
         fit_rows = spec.get("fit_rows")
         if fit_rows is None:
@@ -242,7 +308,7 @@ def measure(spec: dict) -> dict:
         elif isinstance(fit_rows, int):  # every k-th segment of every track
             fit_rows = np.flatnonzero(_Layer(values, offsets).segment_index() % fit_rows == 0)
         cpu0, rss0, t0 = _cpu(), _rss_mib(), time.perf_counter()
-        X = values if method == "pca" else np.asarray(values, np.float32)  # as MapStore.compute does
+        X = values if method in ("pca", "pca-chunked", "std-pca-chunked") else np.asarray(values, np.float32)  # as MapStore.compute does
         timing = {}
         fit = reducer.fit
 
@@ -388,7 +454,7 @@ def main(argv=None) -> int:
     methods = [m for m in args.methods.split(",") if m]
     layers = [s for s in args.layers.split(",") if s]
     for m in methods:
-        if m not in METHODS + (BASELINE,):
+        if m not in METHODS + (BASELINE, "pca-chunked", "std-pca-chunked", "tsne-custom"):
             parser.error(f"unknown method {m!r}")
     from tagscape.projections.maps import FIT_LIMITS, ON_DEMAND_LIMIT
     from tagscape.projections.methods import TSNEReducer, UMAPReducer

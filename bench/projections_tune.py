@@ -19,7 +19,9 @@ the share of a point's 10 nearest 2D neighbours that come from its own track). G
 - ``small``: 50 / 127 / 500 points (t-SNE and UMAP)
 - ``umap``: UMAP variants at this size
 - ``round2``: combinations of the above
-- ``proposal``: the recommended settings
+- ``proposal``: candidates against the default
+- ``candidate``: the recommended on-demand settings (fit every 3rd segment of each track)
+- ``offline``: the recommended settings on ``maps.FIT_LIMITS`` rows (as offline maps are fitted)
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import projections as bench  # noqa: E402
 
 BASE = {"perplexity": 30.0, "n_iter": 500, "early_exaggeration_iter": 250, "pca_dims": 50}
+#: the recommended TSNEReducer settings (n_jobs: 1 below 10k points, else all cores)
+PROPOSAL = {"early_exaggeration_iter": 125, "n_iter": 250, "ints_in_interval": 3, "transform_n_iter": 100, "n_jobs_small": 1}
 
 
 def groups(n_jobs: int) -> dict[str, list[tuple[str, dict]]]:
@@ -95,6 +99,12 @@ def groups(n_jobs: int) -> dict[str, list[tuple[str, dict]]]:
             ("100+150, ints 3", {"method": t, "params": {"early_exaggeration_iter": 100, "n_iter": 150, "ints_in_interval": 3, "n_jobs": n_jobs}}),
             ("every 3rd, 125+250, ints 3, place 100", {"method": t, "params": {"early_exaggeration_iter": 125, "n_iter": 250, "ints_in_interval": 3, "transform_n_iter": 100, "n_jobs": n_jobs}, "fit_rows": 3}),
             ("every 2nd, 125+250, ints 3, place 100", {"method": t, "params": {"early_exaggeration_iter": 125, "n_iter": 250, "ints_in_interval": 3, "transform_n_iter": 100, "n_jobs": n_jobs}, "fit_rows": 2}),
+        ],
+        "candidate": [
+            ("on-demand proposal: every 3rd, 125+250, ints 3, place 100", {"method": t, "params": {**PROPOSAL, "n_jobs": n_jobs}, "fit_rows": 3}),
+        ],
+        "offline": [
+            ("offline proposal: FIT_LIMITS rows, 125+250, ints 3, place 100", {"method": t, "params": {**PROPOSAL, "n_jobs": n_jobs}}),
         ],
     }
 
