@@ -30,8 +30,14 @@ of the layer (fit + transform, time shown as ``warm-up``) so the figures are tho
 compile itself is measured in its own section (cold ``NUMBA_CACHE_DIR``, then a new process
 with the same cache, then the default cache location).
 
-The baseline is scikit-learn's ``TSNE`` with its defaults (the original app's choice), on the
-raw layer, at sizes up to 37,500.
+Sizes up to ``maps.ON_DEMAND_LIMIT`` are what the explorer computes on request for the tracks it
+shows, so t-SNE and UMAP there run as ``MapStore.on_demand`` does (``maps.on_demand_plan``: the
+on-demand settings, and t-SNE of more than ``ON_DEMAND_FIT_ABOVE`` segments fitted on every
+``ON_DEMAND_STRIDE``-th segment of each track); larger sizes run as the offline maps.
+
+Baselines: scikit-learn's ``TSNE`` with its defaults (the original app's choice), on the raw
+layer, at sizes up to 37,500; and scikit-learn's ``PCA`` on a float32 copy (``sklearn-pca``)
+beside ours, which reads the float16 layer in chunks.
 """
 
 from __future__ import annotations
@@ -143,53 +149,22 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-class ChunkedPCA:
-    """PCA from the covariance matrix accumulated in float64 over row chunks (a prototype).
+class _SklearnPCA:
+    """scikit-learn's PCA behind the reducer interface (fit / transform)."""
 
-    Reads a float16 memory-mapped layer chunk by chunk, so neither a float32 copy of the whole
-    layer nor a centred copy is ever made; ``transform`` is chunked too. Same components as
-    scikit-learn's ``covariance_eigh`` solver (signs as its ``svd_flip``).
-    """
-
-    def __init__(self, n_components: int = 10, standardize: bool = False, chunk: int = 262_144):
-        self.n_components, self.standardize, self.chunk = n_components, standardize, chunk
+    def __init__(self, pca):
+        self.pca = pca
 
     def fit(self, X, *, cancel=None):
-        n, d = X.shape
-        s, ss = np.zeros(d), np.zeros((d, d))
-        for start in range(0, n, self.chunk):
-            block = np.asarray(X[start : start + self.chunk], np.float64)
-            s += block.sum(axis=0)
-            ss += block.T @ block
-        mean = s / n
-        cov = (ss - n * np.outer(mean, mean)) / (n - 1)
-        scale = np.ones(d)
-        if self.standardize:
-            std = np.sqrt(np.clip(np.diag(cov) * (n - 1) / n, 0, None))  # population std, as StandardScaler
-            scale = np.where(std > 1e-8, std, 1.0)
-            cov = cov / np.outer(scale, scale)
-        values, vectors = np.linalg.eigh(cov)
-        order = np.argsort(values)[::-1]
-        values, vectors = np.clip(values[order], 0, None), vectors[:, order]
-        k = min(self.n_components, n, d)
-        comps = vectors[:, :k].T
-        signs = np.sign(comps[np.arange(k), np.abs(comps).argmax(axis=1)])  # svd_flip(u_based_decision=False)
-        self.components_ = (comps * signs[:, None]).astype(np.float32)
-        self.mean_, self.scale_ = mean.astype(np.float32), scale.astype(np.float32)
-        self.explained_variance_ratio_ = values[:k] / values.sum()
+        self.pca.fit(np.asarray(X, np.float32))
         return self
 
     def transform(self, X):
-        out = np.empty((X.shape[0], self.components_.shape[0]), np.float32)
-        W = (self.components_ / self.scale_).T  # (d, k): standardising folded into the projection
-        offset = self.mean_ @ W
-        for start in range(0, X.shape[0], self.chunk):
-            out[start : start + self.chunk] = np.asarray(X[start : start + self.chunk], np.float32) @ W - offset
-        return out
+        return self.pca.transform(np.asarray(X, np.float32)).astype(np.float32)
 
     @property
     def explained_variance_ratio(self):
-        return [float(v) for v in self.explained_variance_ratio_]
+        return [float(v) for v in self.pca.explained_variance_ratio_]
 
 
 def _cpu() -> float:
@@ -264,17 +239,39 @@ def _custom_tsne(**params):
     return CustomTSNE(**params)
 
 
+def _custom_umap(**params):
+    """``UMAPReducer`` with extra ``umap.UMAP`` keyword arguments (for tuning), e.g.
+    ``force_approximation_algorithm`` (NN-descent below 4,096 rows too) or ``n_epochs``."""
+    from dataclasses import dataclass, field
+
+    from tagscape.projections.methods import UMAPReducer
+
+    @dataclass
+    class CustomUMAP(UMAPReducer):
+        extra: dict = field(default_factory=dict)
+
+        def fit(self, X, *, cancel=None):
+            import umap
+
+            X = np.asarray(X, dtype=np.float32)
+            self.umap_ = umap.UMAP(n_neighbors=min(self.n_neighbors, X.shape[0] - 1), min_dist=self.min_dist, init="pca", random_state=self.random_state, n_jobs=1, **self.extra).fit(X)
+            return self
+
+    base = {k: params.pop(k) for k in ("n_neighbors", "min_dist", "random_state") if k in params}
+    return CustomUMAP(**base, extra=params)
+
+
 def measure(spec: dict) -> dict:
     """Run one method on one layer of one data set (in this process) and report."""
     import openTSNE  # noqa: F401  (imports are not timed)
     import sklearn.decomposition  # noqa: F401
     import sklearn.manifold  # noqa: F401
 
-    from tagscape.projections.maps import FIT_LIMITS, _sample_rows
+    from tagscape.projections.maps import FIT_LIMITS, ON_DEMAND_LIMIT, _sample_rows, on_demand_plan
     from tagscape.projections.methods import fit_coords, make_reducer
     from tagscape.projections.quality import map_quality
 
-    if spec["method"] == "umap":
+    if spec["method"].startswith("umap"):
         import umap  # noqa: F401
 
     folder = Path(spec["folder"])
@@ -283,7 +280,7 @@ def measure(spec: dict) -> dict:
     offsets = np.load(folder / "offsets.npy")
     values = np.load(folder / f"{layer}.npy", mmap_mode="r")
     out = {"method": method, "layer": layer, "n": int(values.shape[0]), "params": params, "load_start": load1()}
-    if method == "umap":
+    if method.startswith("umap"):
         out["warmup_s"] = _warm_umap(values)
     if method == BASELINE:
         import sklearn
@@ -297,18 +294,29 @@ def measure(spec: dict) -> dict:
         extra = {"n_components": 10} if method in ("pca", "std-pca") else {}
         if method == "tsne-custom":
             reducer = _custom_tsne(random_state=0, **params)
-        elif method in ("pca-chunked", "std-pca-chunked"):
-            reducer = ChunkedPCA(n_components=10, standardize=method.startswith("std"), **params)
+        elif method == "umap-custom":
+            reducer = _custom_umap(random_state=0, **params)
+        elif method == "sklearn-pca":  # the baseline of our chunked PCA: scikit-learn on a float32 copy
+            from sklearn.decomposition import PCA
+
+            reducer = _SklearnPCA(PCA(n_components=10, random_state=0, **params))
+        elif method in ("tsne", "umap") and values.shape[0] <= ON_DEMAND_LIMIT and "fit_rows" not in spec and "fit_limit" not in spec:
+            # a subset the explorer shows: what MapStore.on_demand does
+            settings, planned_rows = on_demand_plan(method, _Layer(values, offsets).segment_index(), params)
+            reducer = make_reducer(method, random_state=0, **settings)
+            out["path"] = "on-demand"
         else:
             reducer = make_reducer(method, random_state=0, **extra, **params)
         limit = spec.get("fit_limit", FIT_LIMITS.get(method.split("-")[0]))
         fit_rows = spec.get("fit_rows")
-        if fit_rows is None:
+        if out.get("path") == "on-demand":
+            fit_rows = planned_rows
+        elif fit_rows is None:
             fit_rows = _sample_rows(_Layer(values, offsets), limit)
         elif isinstance(fit_rows, int):  # every k-th segment of every track
             fit_rows = np.flatnonzero(_Layer(values, offsets).segment_index() % fit_rows == 0)
         cpu0, rss0, t0 = _cpu(), _rss_mib(), time.perf_counter()
-        X = values if method in ("pca", "pca-chunked", "std-pca-chunked") else np.asarray(values, np.float32)  # as MapStore.compute does
+        X = values if method in ("pca", "std-pca") else np.asarray(values, np.float32)  # as MapStore.compute does
         timing = {}
         fit = reducer.fit
 
@@ -379,6 +387,9 @@ rng = np.random.default_rng(1)
 X = rng.normal(size=(5000, 50)).astype(np.float32)
 Y = rng.normal(size=(1000, 50)).astype(np.float32)
 out = {"import_s": t_import, "load": os.getloadavg()[0]}
+if os.environ.get("TAGSCAPE_BENCH_WARM_UP"):  # what `tagscape serve` does when it starts
+    from tagscape.projections.methods import warm_up_umap
+    out["warm_up_s"] = warm_up_umap()
 for name in ("first", "second"):
     t = time.perf_counter(); r = UMAPReducer().fit(X); out[name + "_fit_s"] = time.perf_counter() - t
     t = time.perf_counter(); r.transform(Y); out[name + "_transform_s"] = time.perf_counter() - t
@@ -394,6 +405,7 @@ def compile_section() -> list[dict]:
             ("fresh NUMBA_CACHE_DIR (cold)", {"NUMBA_CACHE_DIR": cache}),
             ("same NUMBA_CACHE_DIR, new process", {"NUMBA_CACHE_DIR": cache}),
             ("default cache (site-packages __pycache__)", {}),
+            ("after warm_up_umap() (as `serve` starts)", {"TAGSCAPE_BENCH_WARM_UP": "1"}),
         ]
         for label, extra in cases:
             env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
@@ -407,8 +419,9 @@ def compile_section() -> list[dict]:
             if label.startswith("same"):
                 r["cache_files"] = sum(1 for p in Path(cache).rglob("*") if p.suffix in (".nbi", ".nbc"))
             rows.append(r)
+            warm = f" (warm-up {r['warm_up_s']:.1f} s first)" if "warm_up_s" in r else ""
             say(
-                f"   {label:44s} import {r['import_s']:5.1f} s | 1st fit {r['first_fit_s']:5.1f} s, transform {r['first_transform_s']:5.1f} s"
+                f"   {label:44s} import {r['import_s']:5.1f} s{warm} | 1st fit {r['first_fit_s']:5.1f} s, transform {r['first_transform_s']:5.1f} s"
                 f" | 2nd fit {r['second_fit_s']:4.1f} s, transform {r['second_transform_s']:4.1f} s | load {r['load']:.1f}"
             )
         cached = [r for r in rows if "cache_files" in r]
@@ -427,8 +440,9 @@ def fmt(r: dict) -> str:
     warm = f" warm-up {r['warmup_s']:.0f} s" if "warmup_s" in r else ""
     extra = f" same-track {r['same_track']:.2f}" if "same_track" in r else ""
     params = f" {r['params']}" if r.get("params") else ""
+    name = r["method"] + (" (on-demand)" if r.get("path") == "on-demand" else "")
     return (
-        f"   {r['method']:12s} {r['layer']:10s} {r['wall_s']:8.1f} s {split:32s} cpu {r['cpu_s']:7.1f} s | "
+        f"   {name:12s} {r['layer']:10s} {r['wall_s']:8.1f} s {split:32s} cpu {r['cpu_s']:7.1f} s | "
         f"peak {r['peak_rss_mib']:7,.0f} MiB (data {r['rss_before_mib']:6,.0f}) | trust {r['trust']:.3f} kNN {r['knn_kept']:.3f}{extra} | "
         f"load {r['load_start']:.1f}->{r['load_end']:.1f}{warm}{params}"
     )
@@ -454,7 +468,7 @@ def main(argv=None) -> int:
     methods = [m for m in args.methods.split(",") if m]
     layers = [s for s in args.layers.split(",") if s]
     for m in methods:
-        if m not in METHODS + (BASELINE, "pca-chunked", "std-pca-chunked", "tsne-custom"):
+        if m not in METHODS + (BASELINE, "sklearn-pca", "tsne-custom", "umap-custom"):
             parser.error(f"unknown method {m!r}")
     from tagscape.projections.maps import FIT_LIMITS, ON_DEMAND_LIMIT
     from tagscape.projections.methods import TSNEReducer, UMAPReducer
@@ -473,6 +487,8 @@ def main(argv=None) -> int:
         todo = list(methods)
         if not args.skip_baseline and n <= BASELINE_MAX:
             todo.append(BASELINE)
+        if not args.skip_baseline and "pca" in methods:
+            todo.insert(todo.index("pca") + 1, "sklearn-pca")
         for layer in layers:
             for method in todo:
                 r = run_child({"folder": str(folder), "method": method, "layer": layer, "verbose": args.verbose})

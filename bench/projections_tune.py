@@ -18,10 +18,15 @@ the share of a point's 10 nearest 2D neighbours that come from its own track). G
 - ``subsample``: fit on every 2nd / 3rd segment of every track, place the rest with transform
 - ``small``: 50 / 127 / 500 points (t-SNE and UMAP)
 - ``umap``: UMAP variants at this size
+- ``umap-small``: UMAP's exact-kNN path below 4,096 rows vs ``force_approximation_algorithm``
 - ``round2``: combinations of the above
 - ``proposal``: candidates against the default
 - ``candidate``: the recommended on-demand settings (fit every 3rd segment of each track)
 - ``offline``: the recommended settings on ``maps.FIT_LIMITS`` rows (as offline maps are fitted)
+- ``offline-iters``: 250+500 iterations with the coarser FFT grid, on FIT_LIMITS rows and on all rows
+- ``grid``: on-demand settings with ``ints_in_interval`` 1 / 2
+- ``offline-grid``: offline settings: fewer placing iterations, ``ints_in_interval`` 2
+- ``threshold``: at a given size, fit all rows or every 3rd (where subsampling starts to pay)
 """
 
 from __future__ import annotations
@@ -106,6 +111,26 @@ def groups(n_jobs: int) -> dict[str, list[tuple[str, dict]]]:
         "offline": [
             ("offline proposal: FIT_LIMITS rows, 125+250, ints 3, place 100", {"method": t, "params": {**PROPOSAL, "n_jobs": n_jobs}}),
         ],
+        "offline-iters": [
+            ("offline: FIT_LIMITS rows, 250+500, ints 3, place 100", {"method": t, "params": {"ints_in_interval": 3, "transform_n_iter": 100, "n_jobs": n_jobs}}),
+            ("offline: all rows, 250+500, ints 3", {"method": t, "params": {"ints_in_interval": 3, "n_jobs": n_jobs}, "fit_limit": None}),
+        ],
+        "threshold": [
+            ("all rows, 125+250, ints 3", {"method": t, "params": {**PROPOSAL, "n_jobs": n_jobs}, "fit_limit": None}),
+            ("every 3rd, 125+250, ints 3, place 100", {"method": t, "params": {**PROPOSAL, "n_jobs": n_jobs}, "fit_rows": 3}),
+        ],
+        "grid": [
+            ("every 3rd, 125+250, ints 1, place 100", {"method": t, "params": {**PROPOSAL, "ints_in_interval": 1, "n_jobs": n_jobs}, "fit_rows": 3}),
+            ("every 3rd, 125+250, ints 2, place 100", {"method": t, "params": {**PROPOSAL, "ints_in_interval": 2, "n_jobs": n_jobs}, "fit_rows": 3}),
+        ],
+        "offline-grid": [
+            ("offline: FIT_LIMITS rows, 250+500, ints 1, place 100", {"method": t, "params": {"transform_n_iter": 100, "n_jobs": n_jobs}}),
+            ("offline: FIT_LIMITS rows, 250+500, ints 2, place 250", {"method": t, "params": {"ints_in_interval": 2, "n_jobs": n_jobs}}),
+        ],
+        "umap-small": [
+            ("umap default", {"method": "umap", "params": {}}),
+            ("umap force_approximation_algorithm", {"method": "umap-custom", "params": {"force_approximation_algorithm": True}}),
+        ],
     }
 
 
@@ -124,7 +149,7 @@ def main(argv=None) -> int:
         bench.say(f"\n== small inputs (load {bench.load1():.1f}) " + "=" * 40)
         for n in (50, 127, 500):
             folder = bench.generate(n, Path(args.data_dir))
-            for method, params in (("tsne", {}), ("tsne", {"n_jobs": 1}), ("umap", {})):
+            for method, params in (("tsne", {}), ("tsne", {"n_jobs": 1}), ("tsne-custom", PROPOSAL), ("umap", {})):
                 r = bench.run_child({"folder": str(folder), "method": method, "layer": args.layer, "params": params, "same_track": True})
                 r["size"], r["label"] = n, f"{method} {params or ''}"
                 results.append(r)

@@ -172,6 +172,62 @@ def test_std_pca_equals_pca_of_standardised_data(clusters):
     assert not np.allclose(plain.explained_variance_ratio, std.explained_variance_ratio, rtol=0.05)
 
 
+def test_chunked_pca_of_a_float16_memmap_equals_scikit_learn_pca(tmp_path):
+    """PCA reads a layer chunk by chunk (here 1,000 rows at a time, of 5,000 rows of float16 on
+    disk, offset far from the origin) and gets scikit-learn's components, signs included."""
+    rng = np.random.default_rng(7)
+    X = (rng.normal(size=(5_000, 30)) @ rng.normal(size=(30, 30)) * 0.5 + 40.0).astype(np.float16)
+    np.save(tmp_path / "layer.npy", X)
+    mapped = np.load(tmp_path / "layer.npy", mmap_mode="r")
+    ours = PCAReducer(n_components=6, chunk_rows=1_000).fit(mapped)
+    reference = PCA(n_components=6, svd_solver="full").fit(X.astype(np.float64))
+    np.testing.assert_allclose(ours.components_, reference.components_, atol=2e-4)
+    np.testing.assert_allclose(ours.explained_variance_ratio, reference.explained_variance_ratio_, rtol=1e-5)
+    want = reference.transform(X.astype(np.float64))
+    np.testing.assert_allclose(ours.transform(mapped), want, rtol=0, atol=1e-3 * np.abs(want).max())
+
+
+def test_pca_cancel_stops_between_chunks():
+    X = np.random.default_rng(0).normal(size=(3_000, 8)).astype(np.float32)
+    calls = []
+    with pytest.raises(Cancelled):
+        PCAReducer(chunk_rows=1_000).fit(X, cancel=lambda: calls.append(1) or len(calls) >= 2)
+    assert len(calls) == 2
+
+
+def test_on_demand_tsne_of_many_segments_is_fitted_on_every_third_segment_of_each_track():
+    from tagscape.projections.maps import ON_DEMAND_FIT_ABOVE, ON_DEMAND_PARAMS, on_demand_plan
+
+    small = np.concatenate([np.arange(50)] * 10)  # 500 segments: fitted whole
+    settings, rows = on_demand_plan("tsne", small, {"perplexity": 10})
+    assert rows is None and settings == {**ON_DEMAND_PARAMS["tsne"], "perplexity": 10}
+    index = np.concatenate([np.arange(n) for n in np.random.default_rng(0).integers(40, 110, ON_DEMAND_FIT_ABOVE // 50)])
+    assert len(index) > ON_DEMAND_FIT_ABOVE
+    _, rows = on_demand_plan("tsne", index, {})
+    assert (index[rows] % 3 == 0).all()
+    assert len(rows) == (index % 3 == 0).sum()
+    assert on_demand_plan("umap", index, {})[1] is None  # UMAP fits every segment
+
+
+def test_a_server_compiles_umap_in_the_background_when_it_starts(music_folder):
+    """``create_app`` (outside tests) starts the warm-up thread; once it is done UMAP is compiled
+    and a second warm-up does nothing."""
+    import threading
+
+    from tagscape.collection import index_folder, open_collection
+    from tagscape.projections.methods import warm_up_umap
+    from tagscape.web import create_app
+
+    index_folder(music_folder)
+    with open_collection(music_folder) as collection:
+        create_app(collection, {"TAGSCAPE_WARM_UP": True})
+        threads = [t for t in threading.enumerate() if t.name == "tagscape-umap-warm-up"]
+        assert threads
+        for thread in threads:
+            thread.join(timeout=300)
+        assert warm_up_umap() == 0.0
+
+
 # ------------------------------------------------------------------------- t-SNE edge cases
 
 

@@ -8,6 +8,8 @@ check it and stop with :class:`Cancelled` when it returns True.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,39 +43,70 @@ class _CancelCheck:
 
 @dataclass
 class PCAReducer:
-    """PCA (optionally of standardised dimensions), keeping ``n_components`` components."""
+    """PCA (optionally of standardised dimensions), keeping ``n_components`` components.
+
+    Fitted from the covariance matrix, accumulated in float64 over chunks of rows: a float16
+    memory-mapped layer of millions of segments is read chunk by chunk and never copied whole
+    (4.5 M x 200 in about 35 s and 2.6 GiB, against 63 s and 5.5 GiB for scikit-learn's PCA on
+    a float32 copy, and 12 GiB for standardised PCA: ``bench/projections.py``). The components
+    equal scikit-learn's ``covariance_eigh`` solver's, signs included (``svd_flip``).
+    """
 
     n_components: int = 10
     standardize: bool = False
-    random_state: int = 0
+    random_state: int = 0  # unused: the solution is exact; kept so every reducer takes a seed
+    chunk_rows: int = 262_144
     mean_: np.ndarray | None = field(default=None, repr=False)
     scale_: np.ndarray | None = field(default=None, repr=False)
-    pca_: object = field(default=None, repr=False)
-
-    def _prepare(self, X: np.ndarray) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float32)
-        if self.standardize:
-            return (X - self.mean_) / self.scale_
-        return X
+    components_: np.ndarray | None = field(default=None, repr=False)
+    explained_variance_ratio_: np.ndarray | None = field(default=None, repr=False)
 
     def fit(self, X: np.ndarray, *, cancel: Cancel = None) -> PCAReducer:
-        from sklearn.decomposition import PCA
-
-        X = np.asarray(X, dtype=np.float32)
-        if self.standardize:
-            self.mean_ = X.mean(axis=0, dtype=np.float64).astype(np.float32)
-            std = X.std(axis=0, dtype=np.float64).astype(np.float32)
-            self.scale_ = np.where(std > 1e-8, std, 1.0).astype(np.float32)
-        k = min(self.n_components, X.shape[0], X.shape[1])
-        self.pca_ = PCA(n_components=k, svd_solver="auto", random_state=self.random_state).fit(self._prepare(X))
+        n, d = X.shape
+        if n < 2:
+            raise UsageError(f"PCA needs at least 2 points, got {n}")
+        # Rows are shifted by the first chunk's mean before accumulating: sums of squares of
+        # centred values do not lose the variance to cancellation.
+        shift = np.asarray(X[: self.chunk_rows], np.float64).mean(axis=0)
+        total, products = np.zeros(d), np.zeros((d, d))
+        for start in range(0, n, self.chunk_rows):
+            block = np.asarray(X[start : start + self.chunk_rows], np.float64) - shift
+            total += block.sum(axis=0)
+            products += block.T @ block
+            if cancel is not None and cancel():
+                raise Cancelled("PCA cancelled")
+        offset = total / n
+        cov = (products - n * np.outer(offset, offset)) / (n - 1)
+        scale = np.ones(d)
+        if self.standardize:  # population standard deviation, as scikit-learn's StandardScaler
+            std = np.sqrt(np.clip(np.diag(cov) * (n - 1) / n, 0.0, None))
+            scale = np.where(std > 1e-8, std, 1.0)
+            cov = cov / np.outer(scale, scale)
+        values, vectors = np.linalg.eigh(cov)
+        order = np.argsort(values)[::-1]
+        values, vectors = np.clip(values[order], 0.0, None), vectors[:, order]
+        k = min(self.n_components, n, d)
+        components = vectors[:, :k].T
+        signs = np.sign(components[np.arange(k), np.abs(components).argmax(axis=1)])
+        signs[signs == 0] = 1.0
+        self.components_ = (components * signs[:, None]).astype(np.float32)
+        self.mean_ = (shift + offset).astype(np.float32)
+        self.scale_ = scale.astype(np.float32)
+        total_variance = values.sum()
+        self.explained_variance_ratio_ = values[:k] / total_variance if total_variance > 0 else np.zeros(k)
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        return self.pca_.transform(self._prepare(X)).astype(np.float32)
+        weights = (self.components_ / self.scale_).T  # (d, k): standardising folded in
+        offset = self.mean_ @ weights
+        out = np.empty((X.shape[0], weights.shape[1]), np.float32)
+        for start in range(0, X.shape[0], self.chunk_rows):
+            out[start : start + self.chunk_rows] = np.asarray(X[start : start + self.chunk_rows], np.float32) @ weights - offset
+        return out
 
     @property
     def explained_variance_ratio(self) -> list[float]:
-        return [float(v) for v in self.pca_.explained_variance_ratio_]
+        return [float(v) for v in self.explained_variance_ratio_]
 
 
 @dataclass
@@ -87,6 +120,8 @@ class TSNEReducer:
     perplexity: float = 30.0
     n_iter: int = 500
     early_exaggeration_iter: int = 250
+    ints_in_interval: float = 1.0  # FFT grid: larger is coarser and faster
+    transform_n_iter: int = 250  # iterations placing new points (openTSNE's default)
     pca_dims: int = 50
     random_state: int = 0
     n_jobs: int = field(default_factory=_threads)
@@ -111,6 +146,7 @@ class TSNEReducer:
             perplexity=perplexity,
             n_iter=self.n_iter,
             early_exaggeration_iter=self.early_exaggeration_iter,
+            ints_in_interval=self.ints_in_interval,
             negative_gradient_method="auto",  # Barnes-Hut below 10k points, FFT above
             neighbors="auto",
             n_jobs=n_jobs,
@@ -131,7 +167,7 @@ class TSNEReducer:
     def transform(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)
         Z = self.pca_.transform(X) if self.pca_ else X
-        return np.asarray(self.embedding_.transform(Z), dtype=np.float32)
+        return np.asarray(self.embedding_.transform(Z, n_iter=self.transform_n_iter), dtype=np.float32)
 
 
 @dataclass
@@ -165,6 +201,44 @@ class UMAPReducer:
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         return np.asarray(self.umap_.transform(np.asarray(X, dtype=np.float32)), dtype=np.float32)
+
+
+_warm_up_lock = threading.Lock()
+_warmed_up = False
+
+
+def warm_up_umap() -> float:
+    """Compile umap-learn's numba code now, so that no request waits for it (about 40 s on 2
+    cores, and not saved by numba's on-disk cache for the fit: ``bench/projections.py``).
+
+    Fits both of umap-learn's neighbour paths (exact below 4,096 rows, NN-descent above) on
+    random data; not ``transform``, which only offline maps use. Runs once per process;
+    returns the seconds it took.
+    """
+    global _warmed_up
+    started = time.perf_counter()
+    with _warm_up_lock:
+        if _warmed_up:
+            return 0.0
+        rng = np.random.default_rng(0)
+        for n in (300, 5_000):
+            X = rng.normal(size=(n, 16)).astype(np.float32)
+            UMAPReducer().fit(X)
+        _warmed_up = True
+    return time.perf_counter() - started
+
+
+def warm_up_in_background(log: Callable[[str], None] | None = None) -> threading.Thread:
+    """:func:`warm_up_umap` in a daemon thread (a server starts answering meanwhile)."""
+
+    def run():
+        seconds = warm_up_umap()
+        if log:
+            log(f"UMAP is compiled ({seconds:.0f} s)")
+
+    thread = threading.Thread(target=run, name="tagscape-umap-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def make_reducer(method: str, *, random_state: int = 0, **params):

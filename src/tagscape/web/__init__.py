@@ -43,6 +43,10 @@ def create_app(collection: Collection | str, test_config: dict | None = None) ->
     from tagscape.web import tags as tag_analysis
 
     app.register_blueprint(tag_analysis.bp)
+    if app.config.get("TAGSCAPE_WARM_UP", not app.testing):
+        from tagscape.projections.methods import warm_up_in_background
+
+        warm_up_in_background(app.logger.info)  # on-demand UMAP must not wait for numba's compile
 
     @app.errorhandler(TagscapeError)
     def tagscape_error(exc: TagscapeError):
