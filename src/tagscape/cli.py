@@ -149,7 +149,11 @@ def index(folder: Path | None, data_dir: Path | None, jamendo_tsv: Path | None, 
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True, help="Files analysed in parallel (processes).")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="ONNX Runtime threads per model and worker (default: cores / workers).")
 @click.option("--retry-failed", is_flag=True, help="Try again the tracks that failed before.")
-def extract(collection_path: Path, models: tuple[str, ...], workers: int, threads: int | None, retry_failed: bool):
+@click.option("--scheduler", help="Run on a Dask cluster: tcp://HOST:8786 (a running scheduler) or local:N (N worker processes here).")
+@click.option("--device", default="cpu", show_default=True, help="Where the networks run: cpu, cuda or cuda:N (needs onnxruntime-gpu).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Patches per network call (default: 1 on cpu, 64 on cuda).")
+def extract(collection_path: Path, models: tuple[str, ...], workers: int, threads: int | None, retry_failed: bool,
+            scheduler: str | None, device: str, batch_size: int | None):
     """Run the models on every track that lacks their results (resumes where it stopped)."""
     from tagscape.collection import open_collection
     from tagscape.extract import extract_collection
@@ -162,8 +166,12 @@ def extract(collection_path: Path, models: tuple[str, ...], workers: int, thread
         elapsed = max(time.monotonic() - started, 1e-6)
         update(done, total, f"{audio_seconds / 3600 / elapsed:.4f} h of audio/s ({audio_seconds / elapsed:.0f}x real time)")
 
+    def on_connect(description: str) -> None:
+        bar.update(bar.task_ids[0], description=f"Extracting on {description}")
+
     with collection, bar:
-        report = extract_collection(collection, models or None, workers=workers, threads=threads, retry_failed=retry_failed, progress=progress)
+        report = extract_collection(collection, models or None, workers=workers, threads=threads, retry_failed=retry_failed, progress=progress,
+                                    scheduler=scheduler, device=device, batch_size=batch_size, on_connect=on_connect)
     click.echo(f"{report.done} tracks extracted ({report.audio_seconds / 3600:.2f} h of audio), {report.failed} failed.")
     for key, reason in report.failures[:20]:
         click.echo(f"  failed: {key}: {reason}")

@@ -67,3 +67,24 @@ class CollectionError(TagscapeError):
 
     http_status = 404
     exit_code = 2
+
+
+class DeviceError(TagscapeError):
+    """A device (``--device cuda``) that cannot be used; the message says what to install or check."""
+
+    http_status = 503
+    exit_code = 2
+
+
+class ReadOnlyError(TagscapeError):
+    """Something that would have to be written, asked of a collection opened read-only."""
+
+    http_status = 409
+    exit_code = 2
+
+
+class ClusterError(TagscapeError):
+    """A Dask scheduler that cannot be reached or that went away during a run."""
+
+    http_status = 503
+    exit_code = 1

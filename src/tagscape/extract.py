@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing
 from dataclasses import dataclass, field
 
 from tagscape.collection import Collection
@@ -43,15 +44,19 @@ ExtractProgress = Callable[[int, int, float], None] | None
 _worker_extractor: Extractor | None = None
 
 
-def _init_worker(model_ids: Sequence[str], threads: int | None) -> None:
+def _init_worker(model_ids: Sequence[str], threads: int | None, device: str | None = None, batch_size: int | None = None) -> None:
     global _worker_extractor
-    _worker_extractor = Extractor(model_ids, threads=threads)
+    _worker_extractor = Extractor(model_ids, threads=threads, device=device, batch_size=batch_size)
 
 
 def _run_item(item: WorkItem) -> tuple[WorkItem, Analysis | None, str | None]:
+    return analyze_item(_worker_extractor, item)
+
+
+def analyze_item(extractor: Extractor, item: WorkItem) -> tuple[WorkItem, Analysis | None, str | None]:
     """Analyse one track in a worker; a bad file comes back as a reason, not an exception."""
     try:
-        return item, _worker_extractor.analyze(item.source, models=item.models), None
+        return item, extractor.analyze(item.source, models=item.models), None
     except TagscapeError as exc:
         return item, None, exc.message
     except Exception as exc:  # a bug or an unforeseen library error must not stop the run
@@ -91,13 +96,13 @@ def _record(collection: Collection, item: WorkItem, analysis: Analysis | None, r
     report.audio_seconds += analysis.duration_seconds
 
 
-def _results_in_process(items: list[WorkItem], model_ids, threads) -> Iterator[tuple]:
-    _init_worker(model_ids, threads)
+def _results_in_process(items: list[WorkItem], model_ids, threads, device=None, batch_size=None) -> Iterator[tuple]:
+    _init_worker(model_ids, threads, device, batch_size)
     for item in items:
         yield _run_item(item)
 
 
-def _results_in_pool(items: list[WorkItem], model_ids, threads, workers: int) -> Iterator[tuple]:
+def _results_in_pool(items: list[WorkItem], model_ids, threads, workers: int, device=None, batch_size=None) -> Iterator[tuple]:
     """Run items over a process pool, at most ``2 * workers`` in flight; survive a dying worker.
 
     When a worker dies (killed, out of memory, a crash in native code) the pool is rebuilt and
@@ -110,7 +115,7 @@ def _results_in_pool(items: list[WorkItem], model_ids, threads, workers: int) ->
     while queue or suspects:
         solo = bool(suspects)
         batch_workers = 1 if solo else workers
-        pool = ProcessPoolExecutor(batch_workers, mp_context=context, initializer=_init_worker, initargs=(model_ids, threads))
+        pool = ProcessPoolExecutor(batch_workers, mp_context=context, initializer=_init_worker, initargs=(model_ids, threads, device, batch_size))
         in_flight: dict[Future, WorkItem] = {}
         try:
             while queue or suspects or in_flight:
@@ -143,6 +148,10 @@ def extract_collection(
     threads: int | None = None,
     retry_failed: bool = False,
     progress: ExtractProgress = None,
+    scheduler: str | None = None,
+    device: str | None = None,
+    batch_size: int | None = None,
+    on_connect: Callable[[str], None] | None = None,
 ) -> ExtractReport:
     """Run the models on every track that lacks their results.
 
@@ -154,20 +163,49 @@ def extract_collection(
         ONNX Runtime threads per model in each worker; default ``cpu_count // workers``.
     retry_failed : bool
         Also retry tracks that failed before with the same content.
+    scheduler : str, optional
+        Run on a Dask cluster instead of local processes: ``tcp://HOST:8786`` or ``local:N``
+        (see :mod:`tagscape.distributed`); this process still writes the store alone.
+    device : str, optional
+        ``cpu`` (default) or ``cuda[:N]`` (needs onnxruntime-gpu).
+    batch_size : int, optional
+        Patches per network call (default: the device's).
+    on_connect : callable, optional
+        With a scheduler: called with a description of the cluster once it is reachable.
     """
     if workers < 1:
         raise UsageError(f"--workers must be at least 1, got {workers}")
+    if scheduler is not None and workers != 1:
+        raise UsageError("give either --workers (local processes) or --scheduler (a Dask cluster), not both")
+    if batch_size is not None and batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, got {batch_size}")
+    if scheduler is not None:
+        from tagscape.distributed import parse_scheduler
+
+        scheduler = parse_scheduler(scheduler)
+    from tagscape.models.devices import check_available, parse_device
+
+    check_available(parse_device(device))  # here too: a missing onnxruntime-gpu is one message, not one per worker
     model_ids = [spec.model_id for spec in resolve_models(models)]
     for spec in resolve_models(models):
         spec.weights_dir()  # fail early, with the install command, if weights are missing
-    threads = threads or max(1, (os.cpu_count() or 1) // workers)
     items = work_items(collection, model_ids, retry_failed=retry_failed)
     report = ExtractReport()
     if not items:
         return report
-    results = _results_in_process(items, model_ids, threads) if workers == 1 else _results_in_pool(items, model_ids, threads, workers)
-    for i, (item, analysis, reason) in enumerate(results, start=1):
-        _record(collection, item, analysis, reason, report)
-        if progress:
-            progress(i, len(items), report.audio_seconds)
+    if scheduler is not None:
+        from tagscape.distributed import results_on_dask
+
+        results = results_on_dask(items, model_ids, scheduler=scheduler, threads=threads, device=device, batch_size=batch_size, on_connect=on_connect)
+    else:
+        threads = threads or max(1, (os.cpu_count() or 1) // workers)
+        if workers == 1:
+            results = _results_in_process(items, model_ids, threads, device, batch_size)
+        else:
+            results = _results_in_pool(items, model_ids, threads, workers, device, batch_size)
+    with closing(results):
+        for i, (item, analysis, reason) in enumerate(results, start=1):
+            _record(collection, item, analysis, reason, report)
+            if progress:
+                progress(i, len(items), report.audio_seconds)
     return report

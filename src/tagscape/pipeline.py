@@ -16,7 +16,8 @@ from tagscape.audio.decode import stream_audio
 from tagscape.audio.mel import MelParams, PatchStream
 from tagscape.errors import UsageError
 from tagscape.models.registry import DEFAULT_MODELS, ModelSpec, get_model
-from tagscape.models.session import DEFAULT_BATCH_SIZE, Tagger, load_tagger
+from tagscape.models.devices import parse_device
+from tagscape.models.session import Tagger, load_tagger
 
 
 @dataclass
@@ -91,14 +92,19 @@ class Extractor:
         Model ids; all default models when omitted.
     threads : int, optional
         ONNX Runtime intra-op threads per model (default: ONNX Runtime's choice).
-    batch_size : int
-        Patches per network call.
+    batch_size : int, optional
+        Patches per network call (default: the device's, 1 on the CPU).
+    device : str, optional
+        ``cpu`` (default) or ``cuda[:N]`` (needs onnxruntime-gpu).
     """
 
-    def __init__(self, models: Sequence[str] | None = None, *, threads: int | None = None, batch_size: int = DEFAULT_BATCH_SIZE):
+    def __init__(self, models: Sequence[str] | None = None, *, threads: int | None = None, batch_size: int | None = None, device: str | None = None):
         self.specs = resolve_models(models)
-        self.taggers: dict[str, Tagger] = {spec.model_id: load_tagger(spec, threads=threads, batch_size=batch_size) for spec in self.specs}
-        self.batch_size = batch_size
+        self.device = parse_device(device)
+        self.batch_size = batch_size or self.device.batch_size
+        self.taggers: dict[str, Tagger] = {
+            spec.model_id: load_tagger(spec, threads=threads, batch_size=self.batch_size, device=self.device) for spec in self.specs
+        }
 
     def _groups(self, specs: list[ModelSpec]) -> dict[MelParams, list[str]]:
         groups: dict[MelParams, list[str]] = {}

@@ -17,6 +17,7 @@ import onnxruntime as ort
 
 from tagscape.errors import WeightsMissingError
 from tagscape.models.checkpoint import load_checkpoint
+from tagscape.models.devices import Device, check_available, check_session, parse_device
 from tagscape.models.graphs import BUILDERS
 from tagscape.models.registry import ModelSpec
 
@@ -112,8 +113,14 @@ def session_options(threads: int | None) -> ort.SessionOptions:
     return options
 
 
-def load_tagger(spec: ModelSpec, *, threads: int | None = None, batch_size: int = DEFAULT_BATCH_SIZE) -> Tagger:
-    """Convert (once) and load a model on ONNX Runtime's CPU provider."""
+def load_tagger(spec: ModelSpec, *, threads: int | None = None, batch_size: int | None = None, device: str | Device | None = None) -> Tagger:
+    """Convert (once) and load a model on ``device`` (``cpu``, the default, or ``cuda[:N]``).
+
+    ``batch_size`` defaults to the device's (:data:`tagscape.models.devices.BATCH_SIZES`).
+    """
+    device = parse_device(device)
+    check_available(device)
     path = converted_path(spec)
-    session = ort.InferenceSession(str(path), sess_options=session_options(threads), providers=["CPUExecutionProvider"])
-    return Tagger(spec, session, batch_size)
+    session = ort.InferenceSession(str(path), sess_options=session_options(threads), providers=device.providers())
+    check_session(device, session)
+    return Tagger(spec, session, batch_size or device.batch_size)
