@@ -2,6 +2,7 @@
 
 import './style.css';
 import { fetchPoints, getJSON } from './api.js';
+import { Analysis } from './analysis.js';
 import { Player } from './audio.js';
 import { Controls } from './controls.js';
 import { debounce, el } from './dom.js';
@@ -45,6 +46,7 @@ let catalog;
 let controls;
 let player;
 let selection;
+let analysis;
 const plots = [];
 const loaded = [null, null]; // what each plot shows: {key, layoutKey}
 const inflight = [null, null];
@@ -55,6 +57,7 @@ const playerBar = el('footer', { class: 'player-bar' });
 const statusBar = el('div', { class: 'status', id: 'status' });
 const errorBar = el('div', { class: 'error-bar', id: 'error', hidden: true, role: 'alert' });
 const tooltip = el('div', { class: 'tooltip', hidden: true });
+const dock = el('section', { class: 'dock', id: 'dock', hidden: true });
 
 function hasTag(index, tag) {
   const model = catalog.models.find((m) => m.model_id === state[plotKey('model', index)]);
@@ -100,6 +103,7 @@ async function load(index, { keepView = false } = {}) {
     plot.setTitle(`${data.meta.model} · ${data.meta.layer} · ${data.meta.projection}`);
     controls.maps[index].setExplained(data.meta.explained_variance, state);
     markComputed(data.meta);
+    analysis.pointsLoaded(plot, state);
     if (index === 0) controls.setHighlightValues(plot, state);
     showError('');
     updateStatus();
@@ -164,6 +168,7 @@ function update(patch = {}) {
   });
   controls.setHighlightValues(plots[0], state);
   for (const plot of plots) plot.setMouseMode(tool);
+  analysis.render(state);
 }
 
 // -- plots, hover, selection ---------------------------------------------------------
@@ -219,6 +224,7 @@ const handlers = {
   },
   onClick(plot, i) {
     if (state.listen === 'click') playPoint(plot, i);
+    analysis.openFromPoint(plot, i);
   },
   onSelect(plot, points) {
     const other = otherPlot(plot);
@@ -266,7 +272,7 @@ function renderTools(container) {
 async function main() {
   document.body.dataset.loading = '0';
   app.replaceChildren(el('header', { class: 'top' }, el('h1', { text: 'tagscape' }), el('span', { class: 'collection', text: app.dataset.collection }), statusBar),
-    errorBar, el('div', { class: 'body' }, panel, el('main', { class: 'stage' }, plotArea, playerBar)));
+    errorBar, el('div', { class: 'body' }, panel, el('main', { class: 'stage' }, plotArea, dock, playerBar)));
   document.body.append(tooltip);
   try {
     catalog = await getJSON('/api/models');
@@ -291,6 +297,8 @@ async function main() {
     },
   });
   renderTools(controls.tool);
+  analysis = new Analysis({ dock, panel, catalog, player, plots: () => plots, getState: () => state, update: (patch) => update(patch) });
+  hook.analysis = analysis;
   hook.player = player;
   hook.selection = selection;
   hook.state = () => state;

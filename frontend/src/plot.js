@@ -247,6 +247,7 @@ export class Plot {
         stats.circles = drawAverages(ctx, this, width, height);
       }
     }
+    if (this.decorate && this.data && this.data.x.length) this.decorate(ctx, this, width, height); // e.g. the analysed track (analysis.js)
     this.overlayStats = stats;
     this.note.textContent = note;
     this.lastOverlayAt = performance.now();

@@ -10,6 +10,8 @@ export const DEFAULTS = Object.freeze({
   limit: '', sample: 'first', seed: 0, artist: '', album: '', genre: '', tag: '', dmin: '', dmax: '', q: '',
   // how they are drawn and heard
   mode: 'segments', listen: 'hover', color: 'track', ctag: '', hl: '', hlv: '', logx: 0, logy: 0,
+  // tag analysis (analysis.js): the open pane, its track, tag, K, model and correlation method
+  pane: '', ptrack: '', ptag: '', pk: '20', pmodel: '', pmethod: 'pearson',
 });
 
 const NUMBERS = new Set(['compare', 'seed', 'logx', 'logy']);
