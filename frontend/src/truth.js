@@ -50,6 +50,8 @@ export class TruthView {
         el('td', { class: 'num', text: fmt(row.roc_auc, 3) }),
         el('td', { class: 'num', text: fmt(row.pr_auc, 3) }),
         el('td', { class: 'num', text: fmt(row.positive_rate, 3) })))));
-    this.unmapped.replaceChildren(el('summary', { text: `${data.unmapped.length} tags of ${data.model} have no mapping` }), data.unmapped.join(', '));
+    this.unmapped.replaceChildren(el('summary', { text: `${data.unmapped.length + data.unlabelled.length} tags of ${data.model} are not evaluated` }),
+      el('div', { text: `no mapping: ${data.unmapped.join(', ') || 'none'}` }),
+      el('div', { text: `mapped, but no track carries that kind of tag: ${data.unlabelled.join(', ') || 'none'}` }));
   }
 }

@@ -94,14 +94,18 @@ def evaluate(scores: np.ndarray, positive: np.ndarray) -> dict:
 
 
 def ground_truth(collection, model_id: str) -> dict:
-    """Per mapped tag of the model: ROC-AUC and PR-AUC of its track-level activations."""
+    """Per mapped tag of the model: ROC-AUC and PR-AUC of its track-level activations.
+
+    ``unmapped``: the model's tags without a mapping; ``unlabelled``: mapped tags of a kind
+    (genre, instrument, mood) that no track of the collection carries.
+    """
     spec = tagger(model_id)
     mapping = MAPPINGS.get(spec.dataset, {})
     labels = collection_labels(collection)
     annotated = {kind: {t for t, ls in labels.items() if any(label.startswith(f"{kind}:") for label in ls)} for kind in set(KINDS.values())}
     found = sorted({label for ls in labels.values() for label in ls})
     result = {"model": model_id, "dataset": spec.dataset, "labels_found": len(found),
-              "annotated_tracks": {kind: len(ids) for kind, ids in sorted(annotated.items())}, "tags": [], "unmapped": [t for t in spec.tags if t not in mapping]}
+              "annotated_tracks": {kind: len(ids) for kind, ids in sorted(annotated.items())}, "tags": [], "unmapped": [t for t in spec.tags if t not in mapping], "unlabelled": []}
     if not labels or not mapping:
         result["message"] = ("this collection has no genre, instrument or mood tags (from MTG-Jamendo lists or the files' genre)"
                              if not labels else f"no mapping from collection tags to {spec.dataset} tags")
@@ -111,6 +115,9 @@ def ground_truth(collection, model_id: str) -> dict:
     track_ids = array.track_ids
     for tag, wanted in mapping.items():
         kind = wanted[0].split(":", 1)[0]
+        if not annotated[kind]:  # the collection has no tags of this kind at all
+            result["unlabelled"].append(tag)
+            continue
         known = np.array([int(t) in annotated[kind] for t in track_ids], bool) & np.isfinite(means[:, 0])
         positive = np.array([bool(labels.get(int(t), set()) & set(wanted)) for t in track_ids[known]], bool)
         row = {"tag": tag, "labels": list(wanted), **evaluate(means[known, spec.tags.index(tag)].astype(np.float64), positive)}

@@ -181,7 +181,7 @@ def spec() -> dict:
             "/api/ground-truth": {"get": {
                 "summary": "Per model tag mapped to the collection's own tags (MTG-Jamendo genre/instrument/mood, or file genres): ROC-AUC and PR-AUC (average precision) of the tracks' mean activation, over the tracks annotated with that kind of tag.",
                 "parameters": [_q("model", "Model id (one with a taggrams layer).", required=True)],
-                "responses": {"200": {"description": "{tags: [{tag, labels, n_tracks, n_positive, positive_rate, roc_auc, pr_auc}], unmapped, labels_found, message?}",
+                "responses": {"200": {"description": "{tags: [{tag, labels, n_tracks, n_positive, positive_rate, roc_auc, pr_auc}], unmapped (no mapping), unlabelled (mapped, but no track has that kind of tag), labels_found, message?}",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},
             }},
             "/api/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
