@@ -54,7 +54,7 @@ def test_models_list_says_where_weights_are(tmp_path):
     result = CliRunner().invoke(main, ["models", "list", "--json"])
     assert result.exit_code == 0
     rows = {row["model_id"]: row for row in json.loads(result.stdout)}
-    assert set(rows) == {"musicnn-msd", "musicnn-mtt", "vgg-msd", "vgg-mtt"}
+    assert set(rows) == {"musicnn-msd", "musicnn-mtt", "vgg-msd", "vgg-mtt", "vggish-audioset"}
     assert rows["vgg-msd"]["layers"] == {"taggrams": 50, "embeddings": 256}
     assert rows["musicnn-mtt"]["available"] and "MTT_musicnn" in rows["musicnn-mtt"]["weights"]
     assert abs(rows["musicnn-msd"]["segment_seconds"] - 2.992) < 1e-9

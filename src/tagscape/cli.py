@@ -15,7 +15,7 @@ import click
 
 from tagscape.errors import TagscapeError
 
-MODEL_HELP = "Model id (repeatable): musicnn-msd, musicnn-mtt, vgg-msd, vgg-mtt. Default: all."
+MODEL_HELP = "Model id (repeatable): musicnn-msd, musicnn-mtt, vgg-msd, vgg-mtt, vggish-audioset. Default: all whose weights are installed."
 
 
 class TagscapeGroup(click.Group):
@@ -91,6 +91,22 @@ def models_list(as_json: bool):
         layers = ", ".join(f"{name} ({size})" for name, size in row["layers"].items())
         table.add_row(row["model_id"], row["dataset"], layers, f"{row['segment_seconds']:.3f} s", row["weights_status"])
     Console(width=160).print(table)
+
+
+@models.command("add")
+@click.argument("model_id", metavar="MODEL", type=_model_choice())
+@click.argument("file", type=click.Path(path_type=Path))
+def models_add(model_id: str, file: Path):
+    """Convert downloaded weights for MODEL from FILE and keep them (vggish-audioset: the release's
+    vggish_model.ckpt, or Essentia's audioset-vggish-3.pb)."""
+    from tagscape.models.added import add_weights
+    from tagscape.models.registry import get_model
+
+    click.echo(f"Reading {file} ...", err=True)
+    report = add_weights(get_model(model_id), file)
+    click.echo(f"{report.model_id}: {report.n_variables} variables ({report.n_parameters:,} parameters) read from {report.source} ({report.source_format}), names and shapes checked.")
+    click.echo(f"Weights stored in {report.weights_dir}")
+    click.echo(f"Converted graph: {report.converted}")
 
 
 def _progress_bar(description: str):

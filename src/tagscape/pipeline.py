@@ -15,7 +15,7 @@ import numpy as np
 from tagscape.audio.decode import stream_audio
 from tagscape.audio.mel import MelParams, PatchStream
 from tagscape.errors import UsageError
-from tagscape.models.registry import DEFAULT_MODELS, ModelSpec, get_model
+from tagscape.models.registry import ModelSpec, default_models, get_model
 from tagscape.models.devices import parse_device
 from tagscape.models.session import Tagger, load_tagger
 
@@ -76,8 +76,9 @@ class Analysis:
 
 
 def resolve_models(model_ids: Iterable[str] | None) -> list[ModelSpec]:
-    """Specs for the given ids (all default models when none), duplicates removed."""
-    ids = list(dict.fromkeys(model_ids or DEFAULT_MODELS))
+    """Specs for the given ids (when none: the packaged models and the added ones whose weights
+    are there), duplicates removed."""
+    ids = list(dict.fromkeys(model_ids or default_models()))
     if not ids:
         raise UsageError("no model selected")
     return [get_model(model_id) for model_id in ids]
@@ -157,5 +158,5 @@ class Extractor:
 
 
 def analyze(path: str | os.PathLike, models: Sequence[str] | None = None, *, threads: int | None = None) -> Analysis:
-    """Taggrams and embeddings of one file for the given models (all four by default)."""
+    """Taggrams and embeddings of one file for the given models (see :func:`resolve_models` for the default)."""
     return Extractor(models, threads=threads).analyze(path)

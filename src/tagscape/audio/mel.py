@@ -1,10 +1,20 @@
-"""Log-mel front end of the MusiCNN and VGG taggers, and a streaming version of it.
+"""Log-mel front ends of the taggers, and a streaming version of them.
 
-The models were trained on librosa 0.6-style features: 512-point STFT with a periodic Hann
-window, hop 256, frames centred (zero padding of ``n_fft // 2`` on both sides), the power
+MusiCNN and VGG were trained on librosa 0.6-style features: 512-point STFT with a periodic
+Hann window, hop 256, frames centred (zero padding of ``n_fft // 2`` on both sides), the power
 spectrum through 96 Slaney mel filters (area normalised), then ``log10(10000 * mel + 1)``
-after rounding the mel to float16 (the original stores it so). Everything here is a pure
-function on arrays; :class:`MelPatcher` keeps the state needed to do it chunk by chunk.
+after rounding the mel to float16 (the original stores it so).
+
+VGGish (AudioSet) was trained on different features (``mel_features.py`` and
+``vggish_params.py`` of its release): 25 ms frames (400 samples, periodic Hann) every 10 ms
+(160), **not** centred (frame ``t`` starts at sample ``160 t``, an incomplete last frame is
+dropped), each zero-padded to a 512-point FFT, the **magnitude** (not power) spectrum through
+64 triangular filters that are linear on the **HTK** mel scale (``1127 ln(1 + f / 700)``)
+between 125 and 7500 Hz, unnormalised, with the DC bin's weights set to zero, then the
+natural ``log(mel + 0.01)``. Examples are 96 frames (0.96 s), not overlapping.
+
+Everything here is a pure function on arrays; :class:`MelPatcher` keeps the state needed to
+do it chunk by chunk.
 """
 
 from __future__ import annotations
@@ -23,14 +33,37 @@ class MelParams:
     hop_length: int = 256
     n_mels: int = 96
     patch_frames: int = 187
+    #: Samples per frame (the window), zero-padded to ``n_fft``; None: ``n_fft``.
+    win_length: int | None = None
+    #: Centred frames (librosa's ``center=True``, zero padding of ``n_fft // 2``) or frames from sample 0.
+    center: bool = True
+    #: ``"slaney"`` (area-normalised, librosa's default) or ``"htk"`` (VGGish's: linear in HTK mel, zero DC row).
+    mel_scale: str = "slaney"
+    fmin: float = 0.0
+    fmax: float | None = None
+    #: Exponent of the spectrum: 2 for power, 1 for magnitude.
+    power: float = 2.0
+    #: ``"musicnn"`` (float16 rounding, ``log10(10000 mel + 1)``) or ``"log"`` (``ln(mel + log_offset)``).
+    compression: str = "musicnn"
+    log_offset: float = 0.0
 
     @property
     def patch_seconds(self) -> float:
         """Length of one patch (segment) in seconds, derived from frames."""
         return self.patch_frames * self.hop_length / self.sr
 
+    @property
+    def frame_length(self) -> int:
+        return self.win_length or self.n_fft
+
 
 MUSICNN_MEL = MelParams()
+
+#: VGGish's front end (AudioSet release, ``vggish_params.py``).
+VGGISH_MEL = MelParams(
+    sr=16000, n_fft=512, win_length=400, hop_length=160, n_mels=64, patch_frames=96, center=False,
+    mel_scale="htk", fmin=125.0, fmax=7500.0, power=1.0, compression="log", log_offset=0.01,
+)
 
 
 def hz_to_mel_slaney(hz: np.ndarray) -> np.ndarray:
@@ -73,15 +106,55 @@ def slaney_filterbank(*, sr: int, n_fft: int, n_mels: int, fmin: float = 0.0, fm
     return weights.astype(np.float32)
 
 
+def hz_to_mel_htk(hz: np.ndarray) -> np.ndarray:
+    """The HTK mel scale: ``1127 ln(1 + f / 700)``."""
+    return 1127.0 * np.log1p(np.asarray(hz, dtype=np.float64) / 700.0)
+
+
+def htk_filterbank(*, sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
+    """VGGish's mel filters: triangles linear on the HTK mel scale, peak 1, DC weights zero.
+
+    Returns
+    -------
+    ndarray [shape=(n_mels, 1 + n_fft // 2), dtype=float32]
+    """
+    if not 0 <= fmin < fmax <= sr / 2:
+        raise ValueError(f"mel band edges must satisfy 0 <= fmin < fmax <= sr / 2, got fmin={fmin}, fmax={fmax}, sr={sr}")
+    bins_mel = hz_to_mel_htk(np.linspace(0.0, sr / 2, 1 + n_fft // 2))
+    edges = np.linspace(hz_to_mel_htk(fmin), hz_to_mel_htk(fmax), n_mels + 2)
+    lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    up = (bins_mel[None, :] - lower) / (centre - lower)
+    down = (upper - bins_mel[None, :]) / (upper - centre)
+    weights = np.clip(np.minimum(up, down), 0.0, None)
+    weights[:, 0] = 0.0  # the DC bin feeds no band (as HTK)
+    return weights.astype(np.float32)
+
+
+def filterbank(params: MelParams) -> np.ndarray:
+    """The mel filters of a front end, ``(n_mels, 1 + n_fft // 2)``."""
+    if params.mel_scale == "htk":
+        fmax = params.sr / 2 if params.fmax is None else params.fmax
+        return htk_filterbank(sr=params.sr, n_fft=params.n_fft, n_mels=params.n_mels, fmin=params.fmin, fmax=fmax)
+    if params.mel_scale == "slaney":
+        return slaney_filterbank(sr=params.sr, n_fft=params.n_fft, n_mels=params.n_mels, fmin=params.fmin, fmax=params.fmax)
+    raise ValueError(f"unknown mel scale {params.mel_scale!r} (slaney or htk)")
+
+
 def periodic_hann(n: int) -> np.ndarray:
     """Periodic (DFT-even) Hann window of length ``n``, float32."""
     return (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)).astype(np.float32)
 
 
-def power_spectrogram_frames(frames: np.ndarray, window: np.ndarray) -> np.ndarray:
-    """Power spectrum of windowed frames. ``[shape=(t, n_fft)] -> [shape=(t, 1 + n_fft // 2)]``."""
-    spectrum = np.fft.rfft(frames * window, axis=1)
-    return (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
+def power_spectrogram_frames(frames: np.ndarray, window: np.ndarray, *, n_fft: int | None = None, power: float = 2.0) -> np.ndarray:
+    """Spectrum of windowed frames, zero-padded to ``n_fft``, to the given power (2: power, 1: magnitude).
+
+    ``[shape=(t, frame_length)] -> [shape=(t, 1 + n_fft // 2)]``
+    """
+    spectrum = np.fft.rfft(frames * window, n=n_fft, axis=1)
+    squared = spectrum.real**2 + spectrum.imag**2
+    if power == 2.0:
+        return squared.astype(np.float32)
+    return np.sqrt(squared).astype(np.float32) if power == 1.0 else (squared ** (power / 2)).astype(np.float32)
 
 
 def log_compress(mel: np.ndarray) -> np.ndarray:
@@ -91,6 +164,15 @@ def log_compress(mel: np.ndarray) -> np.ndarray:
     promoted it), so loud input does not overflow float16.
     """
     return np.log10(10000.0 * mel.astype(np.float16).astype(np.float32) + 1.0, dtype=np.float32)
+
+
+def compress(mel: np.ndarray, params: MelParams) -> np.ndarray:
+    """A front end's log compression of mel energies."""
+    if params.compression == "musicnn":
+        return log_compress(mel)
+    if params.compression == "log":
+        return np.log(mel + np.float32(params.log_offset), dtype=np.float32)
+    raise ValueError(f"unknown compression {params.compression!r} (musicnn or log)")
 
 
 def log_mel(y: np.ndarray, *, params: MelParams = MUSICNN_MEL) -> np.ndarray:
@@ -103,8 +185,9 @@ def log_mel(y: np.ndarray, *, params: MelParams = MUSICNN_MEL) -> np.ndarray:
 
     Returns
     -------
-    ndarray [shape=(1 + n // hop_length, n_mels), dtype=float32]
-        Time-major, as the networks take it.
+    ndarray [shape=(n_frames, n_mels), dtype=float32]
+        Time-major, as the networks take it. Centred front ends give ``1 + n // hop_length``
+        frames, the others ``1 + (n - frame_length) // hop_length`` (none for a shorter signal).
     """
     patcher = MelPatcher(params=params)
     frames = [patcher.push(y), patcher.finish()]
@@ -114,26 +197,27 @@ def log_mel(y: np.ndarray, *, params: MelParams = MUSICNN_MEL) -> np.ndarray:
 class MelPatcher:
     """Turns a stream of sample chunks into log-mel frames, exactly as :func:`log_mel` would.
 
-    Frame ``t`` covers samples ``[t * hop - n_fft / 2, t * hop + n_fft / 2)`` of the signal
-    padded with zeros at both ends (librosa's ``center=True``).
+    Centred (``params.center``): frame ``t`` covers samples ``[t * hop - n_fft / 2, t * hop +
+    n_fft / 2)`` of the signal padded with zeros at both ends (librosa's ``center=True``).
+    Otherwise frame ``t`` covers ``[t * hop, t * hop + frame_length)`` and only whole frames count.
     """
 
     def __init__(self, *, params: MelParams = MUSICNN_MEL):
         self.params = params
-        self._window = periodic_hann(params.n_fft)
-        self._filters = slaney_filterbank(sr=params.sr, n_fft=params.n_fft, n_mels=params.n_mels).T.copy()
-        self._buffer = np.zeros(params.n_fft // 2, dtype=np.float32)
+        self._window = periodic_hann(params.frame_length)
+        self._filters = filterbank(params).T.copy()
+        self._buffer = np.zeros(params.n_fft // 2 if params.center else 0, dtype=np.float32)
         self.n_samples = 0
 
     def _frames_from_buffer(self) -> np.ndarray:
-        n_fft, hop = self.params.n_fft, self.params.hop_length
-        n_frames = 0 if self._buffer.size < n_fft else 1 + (self._buffer.size - n_fft) // hop
+        length, hop = self.params.frame_length, self.params.hop_length
+        n_frames = 0 if self._buffer.size < length else 1 + (self._buffer.size - length) // hop
         if n_frames == 0:
             return np.zeros((0, self.params.n_mels), dtype=np.float32)
-        frames = np.lib.stride_tricks.sliding_window_view(self._buffer, n_fft)[::hop][:n_frames]
-        mel = power_spectrogram_frames(frames, self._window) @ self._filters
+        frames = np.lib.stride_tricks.sliding_window_view(self._buffer, length)[::hop][:n_frames]
+        mel = power_spectrogram_frames(frames, self._window, n_fft=self.params.n_fft, power=self.params.power) @ self._filters
         self._buffer = self._buffer[n_frames * hop :]
-        return log_compress(mel)
+        return compress(mel, self.params)
 
     def push(self, samples: np.ndarray) -> np.ndarray:
         """Add samples; return the log-mel frames that are now complete. Shape ``(t, n_mels)``."""
@@ -143,8 +227,9 @@ class MelPatcher:
         return self._frames_from_buffer()
 
     def finish(self) -> np.ndarray:
-        """Pad the end as librosa does and return the remaining frames."""
-        self._buffer = np.concatenate([self._buffer, np.zeros(self.params.n_fft // 2, np.float32)])
+        """Pad the end as librosa does (centred front ends only) and return the remaining frames."""
+        if self.params.center:
+            self._buffer = np.concatenate([self._buffer, np.zeros(self.params.n_fft // 2, np.float32)])
         frames = self._frames_from_buffer()
         self._buffer = np.zeros(0, np.float32)
         return frames

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tagscape.errors import TagscapeError
+from tagscape.errors import TagscapeError, WeightsMissingError
 from tagscape.models.registry import MODELS
 from tagscape.models.session import cached_path
 
@@ -16,6 +16,12 @@ def model_status() -> list[dict]:
             converted = cached_path(spec)
             status = f"found in {weights}; " + (f"converted: {converted}" if converted else "not converted yet (converted on first use)")
             available = True
+        except WeightsMissingError as exc:
+            weights, converted, available = None, None, False
+            if spec.weights_source == "added":  # the one thing to do, first
+                status = f"weights missing: download {spec.download} and run: {spec.add_command}"
+            else:
+                status = f"missing: {exc.message}"
         except TagscapeError as exc:
             weights, converted, status, available = None, None, f"missing: {exc.message}", False
         rows.append(
@@ -27,6 +33,9 @@ def model_status() -> list[dict]:
                 "layer_tensors": {layer.name: layer.tensor for layer in spec.layers},
                 "tags": list(spec.tags or ()),
                 "segment_seconds": spec.segment_seconds,
+                "weights_source": spec.weights_source,
+                "download": spec.download,
+                "add_command": spec.add_command or None,
                 "available": available,
                 "weights": weights,
                 "converted": str(converted) if converted else None,

@@ -106,13 +106,13 @@ def _parse_entry(name: str, value: bytes) -> TensorEntry:
     return TensorEntry(name, _DTYPES[dtype_code], tuple(shape), shard_id, offset, size)
 
 
-def _read_block(data: bytes, offset: int, size: int) -> list[tuple[bytes, bytes]]:
-    """Decode one SSTable block into its (key, value) pairs."""
+def _read_block(data, offset: int, size: int) -> list[tuple[bytes, memoryview]]:
+    """Decode one SSTable block into its (key, value) pairs; values are views into ``data``."""
     if offset + size + _BLOCK_TRAILER_SIZE > len(data):
         raise CheckpointError("index block runs past the end of the file")
     if data[offset + size] != 0:
         raise CheckpointError("compressed index blocks are not supported")
-    block = data[offset : offset + size]
+    block = memoryview(data)[offset : offset + size]
     (n_restarts,) = struct.unpack_from("<I", block, len(block) - 4)
     end = len(block) - 4 - 4 * n_restarts
     entries, key, pos = [], b"", 0
@@ -120,34 +120,42 @@ def _read_block(data: bytes, offset: int, size: int) -> list[tuple[bytes, bytes]
         shared, pos = _varint(block, pos)
         unshared, pos = _varint(block, pos)
         value_length, pos = _varint(block, pos)
-        key = key[:shared] + block[pos : pos + unshared]
+        key = key[:shared] + bytes(block[pos : pos + unshared])
         pos += unshared
         entries.append((key, block[pos : pos + value_length]))
         pos += value_length
     return entries
 
 
-def read_index(index_path: Path) -> dict[str, TensorEntry]:
-    """Parse a checkpoint's ``.index`` file into ``{variable name: TensorEntry}``."""
-    data = Path(index_path).read_bytes()
+def table_entries(data, what: str):
+    """Yield every ``(key, value)`` of an SSTable (LevelDB table format, uncompressed) held in ``data``.
+
+    ``what`` names the file in error messages.
+    """
     if len(data) < _FOOTER_SIZE:
-        raise CheckpointError(f"{index_path}: too short to be a checkpoint index")
-    footer = data[-_FOOTER_SIZE:]
-    (magic,) = struct.unpack("<Q", footer[-8:])
+        raise CheckpointError(f"{what}: too short to be a TensorFlow checkpoint")
+    footer = memoryview(data)[len(data) - _FOOTER_SIZE :]
+    (magic,) = struct.unpack_from("<Q", footer, _FOOTER_SIZE - 8)
     if magic != _TABLE_MAGIC:
-        raise CheckpointError(f"{index_path}: not a TensorFlow checkpoint index (bad magic)")
+        raise CheckpointError(f"{what}: not a TensorFlow checkpoint (bad magic)")
     _, pos = _varint(footer, 0)  # metaindex offset
     _, pos = _varint(footer, pos)  # metaindex size
     index_offset, pos = _varint(footer, pos)
     index_size, _ = _varint(footer, pos)
-    entries = {}
     for _, handle in _read_block(data, index_offset, index_size):
         block_offset, pos = _varint(handle, 0)
         block_size, _ = _varint(handle, pos)
-        for key, value in _read_block(data, block_offset, block_size):
-            if key:  # the empty key is the BundleHeaderProto
-                name = key.decode()
-                entries[name] = _parse_entry(name, value)
+        yield from _read_block(data, block_offset, block_size)
+
+
+def read_index(index_path: Path) -> dict[str, TensorEntry]:
+    """Parse a checkpoint's ``.index`` file into ``{variable name: TensorEntry}``."""
+    data = Path(index_path).read_bytes()
+    entries = {}
+    for key, value in table_entries(data, str(index_path)):
+        if key:  # the empty key is the BundleHeaderProto
+            name = key.decode()
+            entries[name] = _parse_entry(name, value)
     return entries
 
 

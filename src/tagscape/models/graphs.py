@@ -1,7 +1,8 @@
 """The taggers as ONNX graphs, built from checkpoint variables.
 
 Input ``mel``: ``(batch, 187, 96)`` float32 log-mel patches, time-major as the original feeds
-them. Outputs ``taggrams`` ``(batch, 50)`` and ``embeddings`` ``(batch, 200 | 256)``.
+them (VGGish: ``(batch, 96, 64)``). Outputs ``taggrams`` ``(batch, 50)`` and ``embeddings``
+``(batch, 200 | 256)``; VGGish has only ``embeddings`` ``(batch, 128)``.
 
 The original networks are TensorFlow NHWC graphs (time = height, mel = width); here they are
 NCHW. Batch normalisation (inference mode, epsilon 1e-3) is rewritten where that is exact:
@@ -189,4 +190,56 @@ def build_vgg(variables: dict[str, np.ndarray], *, n_frames: int = 187, n_mels: 
     return g.model([_input_info(n_frames, n_mels)], _outputs(g.var("dense/bias").size, 256), "vgg")
 
 
-BUILDERS = {"musicnn": build_musicnn, "vgg": build_vgg}
+#: VGGish's variables as ``vggish_slim.py`` names them, in network order, with their shapes.
+VGGISH_CONVS = (("conv1", 1, 64), ("conv2", 64, 128), ("conv3/conv3_1", 128, 256), ("conv3/conv3_2", 256, 256),
+                ("conv4/conv4_1", 256, 512), ("conv4/conv4_2", 512, 512))
+VGGISH_DENSES = (("fc1/fc1_1", 12288, 4096), ("fc1/fc1_2", 4096, 4096), ("fc2", 4096, 128))
+VGGISH_POOL_AFTER = {"conv1", "conv2", "conv3/conv3_2", "conv4/conv4_2"}
+
+
+def vggish_variable_shapes() -> dict[str, tuple[int, ...]]:
+    """``vggish/<layer>/weights`` and ``/biases`` of every layer, with the release's shapes."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for layer, n_in, n_out in VGGISH_CONVS:
+        shapes[f"vggish/{layer}/weights"] = (3, 3, n_in, n_out)
+        shapes[f"vggish/{layer}/biases"] = (n_out,)
+    for layer, n_in, n_out in VGGISH_DENSES:
+        shapes[f"vggish/{layer}/weights"] = (n_in, n_out)
+        shapes[f"vggish/{layer}/biases"] = (n_out,)
+    return shapes
+
+
+def build_vggish(variables: dict[str, np.ndarray], *, n_frames: int = 96, n_mels: int = 64) -> onnx.ModelProto:
+    """VGGish (Hershey et al. 2017, AudioSet release): the 128-d ``fc2`` embedding, no taggrams.
+
+    Six 3x3 "same" convolutions with ReLU, 2x2 max-pools (stride 2) after the 1st, 2nd, 4th
+    and 6th, then three dense layers (ReLU, ReLU, linear). The embedding is ``fc2``'s output as
+    ``vggish_slim.py`` defines it: before the release's PCA and 8-bit quantisation.
+    """
+    if n_frames % 16 or n_mels % 16:
+        raise CheckpointError(f"VGGish needs patches whose sides divide by 16, got {n_frames} x {n_mels}")
+    g = _Graph(variables)
+    x = g.op("Unsqueeze", ["mel", g.const(np.array([1], np.int64), "axes")])  # (B, 1, T, F)
+    for layer, _, _ in VGGISH_CONVS:
+        x = g.op("Relu", [g.conv(x, g.var(f"vggish/{layer}/weights"), g.var(f"vggish/{layer}/biases"), pads=[1, 1, 1, 1])])
+        if layer in VGGISH_POOL_AFTER:  # 'SAME' pooling adds nothing: every side is even here
+            x = g.op("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2])
+    # TF flattens (B, T/16, F/16, C); this graph holds (B, C, T/16, F/16). Permuting fc1_1's rows
+    # into that order replaces a transpose of every activation by one of the weights.
+    height, width = n_frames // 16, n_mels // 16
+    x = g.op("Flatten", [x], axis=1)
+    for i, (layer, _, _) in enumerate(VGGISH_DENSES):
+        kernel, bias = g.var(f"vggish/{layer}/weights"), g.var(f"vggish/{layer}/biases")
+        if i == 0:
+            channels = kernel.shape[0] // (height * width)
+            kernel = np.ascontiguousarray(kernel.reshape(height, width, channels, -1).transpose(2, 0, 1, 3).reshape(kernel.shape[0], -1))
+        if i < len(VGGISH_DENSES) - 1:
+            x = g.op("Relu", [g.dense(x, kernel, bias)])
+        else:
+            y = g.op("MatMul", [x, g.const(kernel, "w")])
+            g.nodes.append(helper.make_node("Add", [y, g.const(bias, "b")], ["embeddings"]))
+    outputs = [helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", g.var("vggish/fc2/biases").size])]
+    return g.model([_input_info(n_frames, n_mels)], outputs, "vggish")
+
+
+BUILDERS = {"musicnn": build_musicnn, "vgg": build_vgg, "vggish": build_vggish}

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tagscape.audio.mel import MUSICNN_MEL, MelParams
+from tagscape.audio.mel import MUSICNN_MEL, VGGISH_MEL, MelParams
 from tagscape.errors import NotFoundError, WeightsMissingError
 
 MSD_TAGS = (
@@ -35,6 +35,19 @@ WEIGHTS_INSTALL = "pip install --no-deps musicnn==0.1.0"
 #: of the installed ``musicnn`` package.
 WEIGHTS_ENV = "TAGSCAPE_MUSICNN_WEIGHTS"
 
+#: Environment variable naming the folder where ``tagscape models add`` keeps the weights it
+#: converted (default ``$XDG_DATA_HOME/tagscape/weights``, i.e. ``~/.local/share/tagscape/weights``).
+ADDED_WEIGHTS_ENV = "TAGSCAPE_WEIGHTS_DIR"
+
+#: What ``models add`` writes into ``<added weights root>/<model_id>/``.
+ADDED_WEIGHTS_FILE = "weights.npz"
+ADDED_MANIFEST_FILE = "source.json"
+
+#: Where the official VGGish release files are published (tensorflow/models, research/audioset/vggish).
+VGGISH_CHECKPOINT_URL = "https://storage.googleapis.com/audioset/vggish_model.ckpt"
+#: Essentia's frozen graph of VGGish (other weights than Google's release; see the README).
+VGGISH_ESSENTIA_URL = "https://essentia.upf.edu/models/feature-extractors/vggish/audioset-vggish-3.pb"
+
 
 @dataclass(frozen=True)
 class Layer:
@@ -56,6 +69,10 @@ class ModelSpec:
     checkpoint_name: str
     layers: tuple[Layer, ...]
     mel: MelParams = field(default=MUSICNN_MEL)
+    #: ``"musicnn"``: a checkpoint of the musicnn wheel; ``"added"``: a file the user downloads
+    #: and converts with ``tagscape models add`` (``download`` says which).
+    weights_source: str = "musicnn"
+    download: str | None = None
 
     @property
     def segment_seconds(self) -> float:
@@ -74,8 +91,20 @@ class ModelSpec:
             return None
         raise NotFoundError(f"model {self.model_id} has no layer {name!r} (it has: {', '.join(l.name for l in self.layers)})")
 
+    @property
+    def add_command(self) -> str:
+        return f"tagscape models add {self.model_id} {self.download.rsplit('/', 1)[-1]}" if self.download else ""
+
     def weights_dir(self) -> Path:
-        """The folder holding this model's checkpoint (``.index`` + ``.data-*``)."""
+        """The folder holding this model's checkpoint (``.index`` + ``.data-*``), or for an added
+        model the converted ``weights.npz`` and its ``source.json``."""
+        if self.weights_source == "added":
+            folder = added_weights_root() / self.model_id
+            if not ((folder / ADDED_WEIGHTS_FILE).is_file() and (folder / ADDED_MANIFEST_FILE).is_file()):
+                raise WeightsMissingError(
+                    f"weights for {self.model_id} are missing: download {self.download} and run: {self.add_command}"
+                )
+            return folder
         root = weights_root()
         folder = root / self.checkpoint_name
         if not (folder / ".index").is_file():
@@ -94,6 +123,16 @@ def weights_root() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise WeightsMissingError(f"the musicnn model weights are not installed; install them with: {WEIGHTS_INSTALL}")
     return Path(list(spec.submodule_search_locations)[0])
+
+
+def added_weights_root() -> Path:
+    """Where ``tagscape models add`` keeps converted weights: ``$TAGSCAPE_WEIGHTS_DIR`` or
+    ``$XDG_DATA_HOME/tagscape/weights`` (``~/.local/share/tagscape/weights``)."""
+    override = os.environ.get(ADDED_WEIGHTS_ENV)
+    if override:
+        return Path(override)
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "tagscape" / "weights"
 
 
 def _musicnn(model_id: str, dataset: str, tags: tuple[str, ...]) -> ModelSpec:
@@ -122,6 +161,17 @@ def _vgg(model_id: str, dataset: str, tags: tuple[str, ...]) -> ModelSpec:
     )
 
 
+VGGISH = ModelSpec(
+    model_id="vggish-audioset",
+    architecture="vggish",
+    dataset="AudioSet",
+    checkpoint_name="vggish-audioset",
+    layers=(Layer("embeddings", 128, "fc2: the 128-d embedding, before the release's PCA and 8-bit quantisation"),),
+    mel=VGGISH_MEL,
+    weights_source="added",
+    download=VGGISH_CHECKPOINT_URL,
+)
+
 MODELS: dict[str, ModelSpec] = {
     spec.model_id: spec
     for spec in (
@@ -129,10 +179,25 @@ MODELS: dict[str, ModelSpec] = {
         _musicnn("musicnn-mtt", "MTT", MTT_TAGS),
         _vgg("vgg-msd", "MSD", MSD_TAGS),
         _vgg("vgg-mtt", "MTT", MTT_TAGS),
+        VGGISH,
     )
 }
 
-DEFAULT_MODELS = tuple(MODELS)
+#: The models whose weights come with the musicnn package.
+DEFAULT_MODELS = tuple(model_id for model_id, spec in MODELS.items() if spec.weights_source == "musicnn")
+
+
+def default_models() -> tuple[str, ...]:
+    """What runs when no model is named: the packaged models, plus added ones whose weights are there."""
+    added = []
+    for model_id, spec in MODELS.items():
+        if spec.weights_source == "added":
+            try:
+                spec.weights_dir()
+            except WeightsMissingError:
+                continue
+            added.append(model_id)
+    return DEFAULT_MODELS + tuple(added)
 
 
 def get_model(model_id: str) -> ModelSpec:

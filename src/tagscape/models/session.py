@@ -19,7 +19,7 @@ from tagscape.errors import WeightsMissingError
 from tagscape.models.checkpoint import load_checkpoint
 from tagscape.models.devices import Device, check_available, check_session, parse_device
 from tagscape.models.graphs import BUILDERS
-from tagscape.models.registry import ModelSpec
+from tagscape.models.registry import ADDED_MANIFEST_FILE, ADDED_WEIGHTS_FILE, ModelSpec
 
 #: Bump when graphs.py changes what it builds.
 CONVERTER_VERSION = 1
@@ -39,13 +39,25 @@ def cache_dir() -> Path:
 
 
 def weights_hash(folder: Path) -> str:
-    """Hash of a checkpoint folder's index and data files plus the converter version."""
+    """Hash of a checkpoint folder's index and data files plus the converter version.
+
+    For weights added with ``models add``, the small ``source.json`` stands for the large
+    ``weights.npz``: it records that file's SHA-256.
+    """
     digest = hashlib.sha256(f"converter-{CONVERTER_VERSION}".encode())
-    for path in sorted(folder.glob(".index")) + sorted(folder.glob(".data-*")):
+    for path in sorted(folder.glob(".index")) + sorted(folder.glob(".data-*")) + sorted(folder.glob(ADDED_MANIFEST_FILE)):
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()[:16]
+
+
+def load_variables(spec: ModelSpec, folder: Path) -> dict[str, np.ndarray]:
+    """A model's variables from its weights folder (a checkpoint, or the ``weights.npz`` of ``models add``)."""
+    if spec.weights_source == "added":
+        with np.load(folder / ADDED_WEIGHTS_FILE) as npz:
+            return {name: npz[name] for name in npz.files}
+    return load_checkpoint(folder)
 
 
 def converted_path(spec: ModelSpec) -> Path:
@@ -53,7 +65,7 @@ def converted_path(spec: ModelSpec) -> Path:
     folder = spec.weights_dir()
     path = cache_dir() / f"{spec.model_id}-{weights_hash(folder)}.onnx"
     if not path.is_file():
-        model = BUILDERS[spec.architecture](load_checkpoint(folder))
+        model = BUILDERS[spec.architecture](load_variables(spec, folder))
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(model.SerializeToString())
@@ -84,12 +96,14 @@ class Tagger:
 
         Parameters
         ----------
-        patches : ndarray [shape=(n, 187, 96), dtype=float32]
+        patches : ndarray [shape=(n, patch_frames, n_mels), dtype=float32]
+            ``(n, 187, 96)`` for MusiCNN and VGG, ``(n, 96, 64)`` for VGGish.
 
         Returns
         -------
         dict
-            ``taggrams`` ``(n, 50)`` and ``embeddings`` ``(n, dims)``, float32.
+            One array per layer of the model: ``taggrams`` ``(n, 50)`` (not for VGGish) and
+            ``embeddings`` ``(n, dims)``, float32.
         """
         names = [layer.name for layer in self.spec.layers]
         parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
