@@ -258,6 +258,34 @@ def project(collection_path: Path, models: tuple[str, ...], layers: tuple[str, .
                     click.echo(line)
 
 
+@main.command("index-similarity")
+@collection_option
+@click.option("--model", "-m", "models", multiple=True, type=_model_choice(), help=MODEL_HELP + " Default: all extracted.")
+@click.option("--layer", "layers", multiple=True, type=click.Choice(["embeddings", "taggrams"]), help="Layer (repeatable). Default: embeddings.")
+@click.option("--level", "levels", multiple=True, type=click.Choice(["segment", "track"]), help="Segments, track means, or both (default).")
+@click.option("--force", is_flag=True, help="Build even when the index is up to date or exact search needs none.")
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="Threads (default: all cores).")
+def index_similarity(collection_path: Path, models: tuple[str, ...], layers: tuple[str, ...], levels: tuple[str, ...], force: bool, threads: int | None):
+    """Build the nearest-neighbour indexes of "similar music" (stale ones are rebuilt)."""
+    from tagscape.collection import open_collection
+    from tagscape.similarity.index import LEVELS, SimilarityStore
+
+    with open_collection(collection_path) as collection:
+        model_ids = list(models) or collection.store.result_models()
+        if not model_ids:
+            raise click.UsageError("nothing extracted yet; run: tagscape extract")
+        store = SimilarityStore(collection)
+        for model_id in model_ids:
+            for layer in layers or ("embeddings",):
+                for level in levels or LEVELS:
+                    bar, update = _progress_bar(f"{model_id} {layer} {level}")
+                    with bar:
+                        done = store.build(model_id, layer, level, force=force, threads=threads or 0, progress=update)
+                    what = {"built": f"built in {done['seconds']:.1f} s ({done['bytes'] / 2**20:,.1f} MiB)", "fresh": "up to date",
+                            "not-needed": f"exact search (at most {store.exact_limit:,}): no index needed"}[done["status"]]
+                    click.echo(f"{model_id:<14} {layer:<10} {level:<8} {done['vectors']:>10,} vectors  {what}")
+
+
 def _serve(collection_path: Path, host: str, port: int) -> None:
     from tagscape.web import create_app
 

@@ -152,8 +152,12 @@ class SimilarityStore:
                 if means.shape == (stamp["tracks"], stamp["ndim"]):
                     return means
             means = _track_means(array)
-            self._write_atomic(path, lambda tmp: _save_npy(tmp, means))
-            self._write_atomic(meta_path, lambda tmp: tmp.write_text(json.dumps(stamp)))
+            if not getattr(self.collection, "readonly", False):  # a read-only server keeps them in memory
+                try:
+                    self._write_atomic(path, lambda tmp: _save_npy(tmp, means))
+                    self._write_atomic(meta_path, lambda tmp: tmp.write_text(json.dumps(stamp)))
+                except OSError:
+                    pass  # a data folder we may not write: recomputed by the next process
             return means
 
         return _cached(("means", str(path)), tuple(stamp.values()), make)

@@ -40,6 +40,9 @@ def create_app(collection: Collection | str, test_config: dict | None = None) ->
     app.register_blueprint(audio.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
+    from tagscape.web import similar
+
+    app.register_blueprint(similar.bp)
     from tagscape.web import tags as tag_analysis
 
     app.register_blueprint(tag_analysis.bp)

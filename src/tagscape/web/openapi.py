@@ -184,6 +184,25 @@ def spec() -> dict:
                 "responses": {"200": {"description": "{tags: [{tag, labels, n_tracks, n_positive, positive_rate, roc_auc, pr_auc}], unmapped (no mapping), unlabelled (mapped, but no track has that kind of tag), labels_found, message?}",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},
             }},
+            "/api/similar": {"get": {
+                "summary": "Similar music: the k segments or tracks nearest (cosine) to a segment or a track, best first, each with its time range to play.",
+                "description": "Segment level: the layer's segments; track level: each track's mean, normalised. The query is the segment "
+                "when `segment` is given, else the track's mean. Small collections are searched exactly; larger ones through the HNSW "
+                "index of `tagscape index-similarity` (`index`: fresh | stale | missing | not-needed; without a fresh index the search "
+                "is exact and slower). `method` says which ran.",
+                "parameters": [
+                    _q("model", "Model id (see /api/models).", required=True),
+                    _q("layer", "Layer whose vectors are compared.", {"enum": ["embeddings", "taggrams"], "default": "embeddings"}),
+                    _q("track", "The query's track id.", {"type": "integer", "minimum": 0}, required=True),
+                    _q("segment", "A segment of that track (index within the track) as the query; the track's mean when absent.", {"type": "integer", "minimum": 0}),
+                    _q("k", "How many results.", {"type": "integer", "minimum": 1, "maximum": 200, "default": 10}),
+                    _q("level", "Return segments or whole tracks.", {"enum": ["segment", "track"], "default": "segment"}),
+                    _q("exclude_track", "Leave out the query's own track (always at the track level).", {"type": "boolean", "default": True}),
+                    _q("exclude_artist", "Leave out every track of the query track's artist.", {"type": "boolean", "default": False}),
+                ],
+                "responses": {"200": {"description": "query, results [{rank, similarity, track_id, segment, start, end, title, artist, album, genre, duration}], method, index",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},
+            }},
             "/api/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
         },
         "components": {
