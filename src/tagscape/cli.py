@@ -195,6 +195,19 @@ def extract(collection_path: Path, models: tuple[str, ...], workers: int, thread
         click.echo(f"  ... and {len(report.failures) - 20} more (tagscape status)")
 
 
+def _weights_note(spec) -> str:
+    """For a model whose weights the user adds (VGGish) and has not: what to do."""
+    from tagscape.errors import WeightsMissingError
+
+    if spec.weights_source != "added":
+        return ""
+    try:
+        spec.weights_dir()
+    except WeightsMissingError:
+        return f"  weights missing: download {spec.download} and run: {spec.add_command}"
+    return ""
+
+
 @main.command()
 @collection_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -211,7 +224,7 @@ def status(collection_path: Path, as_json: bool):
         return
     click.echo(f"{n_tracks} tracks in {collection.data_dir}")
     for c in counts:
-        click.echo(f"{c.model_id:<14} done {c.done:>6}  pending {c.pending:>6}  failed {c.failed:>6}")
+        click.echo(f"{c.model_id:<14} done {c.done:>6}  pending {c.pending:>6}  failed {c.failed:>6}{_weights_note(MODELS[c.model_id])}")
         for key, reason in c.failures:
             click.echo(f"    {key}: {reason}")
 
@@ -286,10 +299,10 @@ def index_similarity(collection_path: Path, models: tuple[str, ...], layers: tup
                     click.echo(f"{model_id:<14} {layer:<10} {level:<8} {done['vectors']:>10,} vectors  {what}")
 
 
-def _serve(collection_path: Path, host: str, port: int) -> None:
+def _serve(collection_path: Path, host: str, port: int, *, read_only: bool = False, warm_up: bool = True) -> None:
     from tagscape.web import create_app
 
-    app = create_app(str(collection_path))
+    app = create_app(str(collection_path), {"TAGSCAPE_WARM_UP": warm_up}, read_only=read_only)
     click.echo(f"tagscape is serving {collection_path} on http://{host}:{port}/  (Ctrl+C stops it)")
     app.run(host=host, port=port, debug=False, threaded=True)
 
@@ -298,12 +311,28 @@ def _serve(collection_path: Path, host: str, port: int) -> None:
 @collection_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-def serve(collection_path: Path, host: str, port: int):
+@click.option("--production", is_flag=True, help="Serve many users: gunicorn with several worker processes (instead of Flask's development server).")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=None, help="With --production: worker processes (default: one per core, at least 2).")
+@click.option("--threads", type=click.IntRange(min=1), default=8, show_default=True, help="With --production: threads per worker process.")
+@click.option("--read-only", is_flag=True, help="Never write the collection's data folder (maps and arrays must be up to date: tagscape project).")
+@click.option("--warm-up/--no-warm-up", default=True, show_default=True, help="Compile UMAP in the background at start (each worker process).")
+@click.option("--access-log", is_flag=True, help="With --production: log every request on stdout.")
+def serve(collection_path: Path, host: str, port: int, production: bool, workers: int | None, threads: int, read_only: bool, warm_up: bool, access_log: bool):
     """Open the explorer on a collection in the browser."""
     from tagscape.collection import open_collection
 
-    open_collection(collection_path).close()  # a clear error before the server starts
-    _serve(collection_path, host, port)
+    open_collection(collection_path, readonly=read_only).close()  # a clear error before the server starts
+    if not production:
+        if workers is not None:
+            raise click.UsageError("--workers goes with --production")
+        _serve(collection_path, host, port, read_only=read_only, warm_up=warm_up)
+        return
+    from tagscape.web.serve import ServerOptions, serve_production
+
+    options = ServerOptions(host=host, port=port, workers=workers or 0, threads=threads, read_only=read_only, warm_up=warm_up, access_log=access_log)
+    mode = ", read-only" if read_only else ""
+    click.echo(f"tagscape is serving {collection_path} on http://{host}:{port}/ with gunicorn, {options.n_workers} workers x {threads} threads{mode}  (Ctrl+C stops it)")
+    serve_production(str(collection_path), options)
 
 
 @main.command()

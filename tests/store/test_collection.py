@@ -21,9 +21,9 @@ from tagscape.audio.decode import load_audio
 from tagscape.cli import main
 from tagscape.collection import index_folder, index_jamendo, open_collection
 from tagscape.extract import extract_collection
-from tagscape.models.registry import MODELS
+from tagscape.models.registry import DEFAULT_MODELS, MODELS
 
-MODEL_IDS = list(MODELS)
+MODEL_IDS = list(DEFAULT_MODELS)  # the packaged models (what extract runs when VGGish was not added)
 SHARED_TSV = Path(__file__).resolve().parents[3] / "shared" / "data" / "mtg-jamendo" / "tracks.tsv"
 
 
