@@ -7,13 +7,15 @@ audio is).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from tagscape.errors import CollectionError, NotFoundError
+from tagscape.errors import CollectionError, NotFoundError, ReadOnlyError
 from tagscape.store.db import DB_NAME, Store
 from tagscape.store.layers import LayerArray, load_layer
 from tagscape.store.tracks import Progress, folder_records, jamendo_records
@@ -35,11 +37,17 @@ class IndexReport:
 
 
 class Collection:
-    """An opened collection. Thread-safe for reading: each thread gets its own connection."""
+    """An opened collection. Thread-safe for reading: each thread gets its own connection.
 
-    def __init__(self, data_dir: Path, config: dict):
+    ``readonly=True`` never writes the data folder: the database is opened read-only, the
+    layer arrays and offline maps must already be up to date (see :meth:`layer`), and caches
+    (on-demand maps, transcoded audio) go to a folder under the system's temporary folder.
+    """
+
+    def __init__(self, data_dir: Path, config: dict, *, readonly: bool = False):
         self.data_dir = Path(data_dir)
         self.config = config
+        self.readonly = readonly
         self._local = threading.local()
 
     # -- where things are ---------------------------------------------------------------
@@ -51,6 +59,14 @@ class Collection:
     @property
     def arrays_dir(self) -> Path:
         return self.data_dir / "arrays"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where derived files that can be rebuilt at any time are cached."""
+        if not self.readonly:
+            return self.data_dir / "cache"
+        digest = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / "tagscape-readonly" / digest
 
     @property
     def kind(self) -> str:
@@ -69,7 +85,7 @@ class Collection:
     def store(self) -> Store:
         store = getattr(self._local, "store", None)
         if store is None:
-            store = self._local.store = Store(self.db_path)
+            store = self._local.store = Store(self.db_path, readonly=self.readonly)
         return store
 
     def close(self) -> None:
@@ -117,7 +133,15 @@ class Collection:
         from tagscape.models.registry import get_model
 
         get_model(model_id).layer(layer)
-        return load_layer(self.store, self.arrays_dir, model_id, layer)
+        if not self.readonly:
+            return load_layer(self.store, self.arrays_dir, model_id, layer)
+        try:
+            return load_layer(self.store, self.arrays_dir, model_id, layer, rebuild=False)
+        except NotFoundError:
+            raise ReadOnlyError(
+                f"the {model_id} {layer} arrays are missing or older than the database, and this collection is open read-only; "
+                f"bring them up to date with: tagscape project -c {self.data_dir} -m {model_id}"
+            ) from None
 
     def projection(self, model_id: str, layer: str, method: str, components=(0, 1), tracks=None, **options):
         """A 2D map of a layer's segments (see :func:`tagscape.projections.maps.project`)."""
@@ -145,11 +169,11 @@ def find_data_dir(path: str | os.PathLike) -> Path:
     raise CollectionError(f"{path}: not an indexed collection; run: tagscape index {path}")
 
 
-def open_collection(path: str | os.PathLike = ".") -> Collection:
-    """Open an indexed collection by its folder or its data folder."""
+def open_collection(path: str | os.PathLike = ".", *, readonly: bool = False) -> Collection:
+    """Open an indexed collection by its folder or its data folder (``readonly``: never write it)."""
     data_dir = find_data_dir(path)
     config = json.loads((data_dir / CONFIG_NAME).read_text())
-    return Collection(data_dir, config)
+    return Collection(data_dir, config, readonly=readonly)
 
 
 def index_folder(root: str | os.PathLike, *, data_dir: str | os.PathLike | None = None, progress: Progress = None) -> IndexReport:

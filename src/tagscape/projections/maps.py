@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tagscape.errors import NotFoundError, UsageError
+from tagscape.errors import NotFoundError, ReadOnlyError, UsageError
 from tagscape.models.registry import get_model
 from tagscape.projections.methods import Cancel, fit_coords, make_reducer
 from tagscape.store.layers import LayerArray
@@ -117,7 +117,7 @@ class MapStore:
     def __init__(self, collection):
         self.collection = collection
         self.maps_dir = collection.data_dir / "maps"
-        self.cache_dir = collection.data_dir / "cache"
+        self.cache_dir = collection.cache_dir
 
     def _paths(self, model_id: str, layer: str, method: str) -> tuple[Path, Path]:
         stem = self.maps_dir / f"{model_id}.{layer}.{method}"
@@ -157,6 +157,11 @@ class MapStore:
         """Compute (or bring up to date) the offline map of a layer and store it."""
         if method not in LEARNED:
             raise UsageError(f"{method!r} has no offline map; methods: {', '.join(LEARNED)}")
+        if getattr(self.collection, "readonly", False):
+            raise ReadOnlyError(
+                f"the {method} map of {model_id} {layer} is missing or out of date, and this collection is open read-only; "
+                f"compute it with: tagscape project -c {self.collection.data_dir} -m {model_id} --layer {layer} --method {method}"
+            )
         array = self.collection.layer(model_id, layer)
         if array.values.shape[0] == 0:
             raise NotFoundError(f"no {model_id} {layer} extracted yet; run: tagscape extract")

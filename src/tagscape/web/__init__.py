@@ -22,13 +22,21 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def create_app(collection: Collection | str, test_config: dict | None = None) -> Flask:
-    """Build the app for a collection (an opened one, or its path)."""
+def create_app(collection: Collection | str, test_config: dict | None = None, *, read_only: bool = False) -> Flask:
+    """Build the app for a collection (an opened one, or its path).
+
+    ``read_only``: never write the collection's data folder (see :class:`Collection`).
+    """
     app = Flask(__name__)
     app.json.sort_keys = False
     if test_config:
         app.config.update(test_config)
-    app.extensions["tagscape.collection"] = open_collection(collection) if isinstance(collection, str) else collection
+    if isinstance(collection, str):
+        collection = open_collection(collection, readonly=read_only)
+    elif read_only and not collection.readonly:
+        raise ValueError("open the collection with readonly=True for a read-only app")
+    app.config["TAGSCAPE_READ_ONLY"] = collection.readonly
+    app.extensions["tagscape.collection"] = collection
 
     from tagscape.web import api, audio, openapi, pages
     from tagscape.web.points import Generations
@@ -36,6 +44,9 @@ def create_app(collection: Collection | str, test_config: dict | None = None) ->
 
     app.extensions["tagscape.tracks"] = TrackTables()
     app.extensions["tagscape.generations"] = Generations()
+    from tagscape.web import cache
+
+    cache.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(audio.bp)
     app.register_blueprint(openapi.bp)

@@ -13,6 +13,7 @@ from tagscape.models.catalog import model_status
 from tagscape.models.registry import MODELS, get_model
 from tagscape.projections.maps import LEARNED, N_COMPONENTS, ON_DEMAND_LIMIT, MapStore
 from tagscape.web import get_collection
+from tagscape.web.cache import cached, validator
 from tagscape.web.params import choice_arg, int_arg, required_arg, str_arg
 from tagscape.web.points import FORMATS, MODES, PointsRequest, compute_points
 from tagscape.web.selection import collection_stamp, select_tracks, selection_from_args, tag_facets
@@ -228,13 +229,21 @@ def points():
     )
     fmt = choice_arg("format", FORMATS, "binary")
     cancel = current_app.extensions["tagscape.generations"].start(str_arg("client", max_length=100))
-    result = compute_points(collection, tables(), req, cancel=cancel)
-    result.meta["server_seconds"] = round(time.perf_counter() - started, 4)
-    if fmt == "json":
-        return jsonify(result.to_json())
-    response = Response(result.to_binary(), mimetype="application/octet-stream")
-    response.headers["X-Points-Layout"] = "tagscape-points/1"
-    return response
+    table = tables()
+
+    def tag() -> str:  # everything the answer depends on besides the parameters
+        return validator(str(collection.data_dir), collection_stamp(collection), _maps_stamp(collection), ignore=("client",))
+
+    def render() -> Response:
+        result = compute_points(collection, table, req, cancel=cancel)
+        result.meta["server_seconds"] = round(time.perf_counter() - started, 4)
+        if fmt == "json":
+            return jsonify(result.to_json())
+        response = Response(result.to_binary(), mimetype="application/octet-stream")
+        response.headers["X-Points-Layout"] = "tagscape-points/1"
+        return response
+
+    return cached(tag, render)
 
 
 # -- exports --------------------------------------------------------------------------

@@ -84,5 +84,5 @@ def track_audio(track_id: int):
         return response
     if not browser_can_play(path):
         key = f"{track_id}-{(track.get('content_hash') or 'x')[:16]}"
-        path = transcoded(path, collection.data_dir / "cache" / "audio", key)
+        path = transcoded(path, collection.cache_dir / "audio", key)
     return send_file(path, conditional=True, mimetype=mimetypes.guess_type(path.name)[0] or "application/octet-stream")
