@@ -4,6 +4,10 @@
 Usage::
 
     python bench/extract.py [FILE] [--vs-original] [--workers 1,2] [--minutes-long 60] [--variants]
+    python bench/extract.py [FILE] --scheduler local:2 [--scheduler-repeats 2]
+
+``--scheduler`` times the same folder of tracks on the process pool and on Dask, alternating,
+and prints Dask's overhead on one machine (nothing else is measured then).
 
 Without FILE a ~4 minute recording is built from the music excerpts in tests/data/music
 (looped, 44.1 kHz stereo MP3 written with PyAV); failing those, from /tmp/coll, and failing
@@ -406,6 +410,9 @@ def main() -> None:
     parser.add_argument("--original-wait", type=float, default=1800, help="seconds to wait for /tmp/tfenv and the runner")
     parser.add_argument("--original-threads", type=int, default=None, help="--threads for the original runner")
     parser.add_argument("--workers", default="", help="comma-separated worker counts for a folder run, e.g. 1,2")
+    parser.add_argument("--scheduler", default="", help="time a folder run on Dask (e.g. local:2) against the process pool of as many workers; "
+                        "skips the other sections")
+    parser.add_argument("--scheduler-repeats", type=int, default=2, help="runs of each (pool, Dask), alternating")
     parser.add_argument("--minutes-long", type=float, default=60, help="length of the long file for peak memory (0: skip)")
     parser.add_argument("--mem-batch-sizes", default="1,4,16,64", help="batch sizes whose peak RSS is measured on the short file")
     parser.add_argument("--batch-sizes", default="1,4,8,16,32,64", help="batch sizes to sweep")
@@ -453,6 +460,11 @@ class Bench:
 
     def run(self) -> None:
         args = self.args
+        if args.scheduler:
+            self.machine()
+            self.input()
+            self.scheduler_overhead()
+            return
         self.machine()
         self.input()
         self.front_end()
@@ -670,17 +682,7 @@ class Bench:
 
         counts = [int(w) for w in self.args.workers.split(",") if w]
         section(f"folder run: extract_collection(collection, workers=N) for N in {counts}")
-        folder = self.tmp / "folder"
-        folder.mkdir()
-        signal = decode_stereo(self.path)
-        rng = np.random.default_rng(1)
-        lengths = [30, 60, 40, 50, 35, 55, 45, 45]
-        t = time.perf_counter()
-        for i, seconds in enumerate(lengths):
-            n = seconds * SR_OUT
-            start = int(rng.integers(0, max(1, signal.shape[1] - n)))
-            encode_mp3(signal[:, start : start + n], folder / f"track{i:02d}.mp3")
-        say(f"{len(lengths)} MP3 tracks, {sum(lengths)} s of audio (built in {time.perf_counter() - t:.1f} s); times include worker start and model loading")
+        folder = self.track_folder()
         configs = [(w, None) for w in counts]
         if self.args.variants:
             configs += [(w, "1") for w in counts if w > 1]
@@ -713,6 +715,55 @@ class Bench:
                 f"{label:44s} {report.done} done, {report.failed} failed: {m.wall:5.1f} s, {hours_per_s:.5f} h of audio/s "
                 f"({report.audio_seconds / m.wall:5.1f} x real time), speedup vs workers=1: {hours_per_s / base:.2f}x  (machine busy {m.util + m.others:.2f} cores)"
             )
+
+    def track_folder(self) -> Path:
+        """Eight MP3 tracks (30-60 s, 360 s in all) cut from the input file."""
+        folder = self.tmp / "folder"
+        if folder.is_dir():
+            return folder
+        folder.mkdir()
+        signal = decode_stereo(self.path)
+        rng = np.random.default_rng(1)
+        lengths = [30, 60, 40, 50, 35, 55, 45, 45]
+        t = time.perf_counter()
+        for i, seconds in enumerate(lengths):
+            n = seconds * SR_OUT
+            start = int(rng.integers(0, max(1, signal.shape[1] - n)))
+            encode_mp3(signal[:, start : start + n], folder / f"track{i:02d}.mp3")
+        say(f"{len(lengths)} MP3 tracks, {sum(lengths)} s of audio (built in {time.perf_counter() - t:.1f} s); times include worker start and model loading")
+        return folder
+
+    def scheduler_overhead(self) -> None:
+        """The same folder on the process pool and on Dask, alternating; Dask's overhead on one machine."""
+        from tagscape.collection import index_folder, open_collection
+        from tagscape.distributed import parse_scheduler
+        from tagscape.extract import extract_collection
+
+        scheduler = parse_scheduler(self.args.scheduler)
+        workers = scheduler.n_workers or 2
+        section(f"Dask ({scheduler}) vs the process pool (workers={workers}), all four models, {self.args.scheduler_repeats} runs each")
+        folder = self.track_folder()
+        runs: dict[str, list[float]] = {"pool": [], "dask": []}
+        for r in range(self.args.scheduler_repeats):
+            self.quiet()
+            for label in ("pool", "dask") if r % 2 == 0 else ("dask", "pool"):
+                data = self.tmp / f"data-{label}-{r}"
+                index_folder(folder, data_dir=data)
+                with open_collection(data) as collection, Meter() as m:
+                    if label == "pool":
+                        report = extract_collection(collection, workers=workers)
+                    else:
+                        report = extract_collection(collection, scheduler=str(scheduler))
+                shutil.rmtree(data, ignore_errors=True)
+                runs[label].append(m.wall)
+                load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+                say(f"{label:4s} run {r + 1}: {report.done} done, {report.failed} failed, {m.wall:6.1f} s, "
+                    f"{report.audio_seconds / m.wall:5.1f} x real time  ({m.note}; load average {load})")
+        best = {label: min(times) for label, times in runs.items()}
+        middle = {label: statistics.median(times) for label, times in runs.items()}
+        overhead = best["dask"] / best["pool"] - 1
+        say(f"best: pool {best['pool']:.1f} s, Dask {best['dask']:.1f} s -> Dask overhead {100 * overhead:+.1f} % "
+            f"(median: {100 * (middle['dask'] / middle['pool'] - 1):+.1f} %); target < 15 % -> {'MET' if overhead < 0.15 else 'NOT MET'}")
 
     def summary(self) -> None:
         section("summary")
