@@ -103,7 +103,10 @@ def spec() -> dict:
             "/api/points": {"get": {
                 "summary": "The points of one map of the selected tracks.",
                 "description": BINARY_LAYOUT + "\n\nt-SNE / UMAP of a subset (up to 100k segments) are computed here on demand and cached; "
-                "a newer request with the same `client` cancels the older computation (409).",
+                "a newer request with the same `client` cancels the older computation (409).\n\n"
+                "Each answer has a strong `ETag` (one per content coding) computed from the collection's state and the parameters "
+                "(not `client`): send it back in `If-None-Match` and an unchanged map costs a `304` with no body. The body is "
+                "compressed with `br` or `gzip` when `Accept-Encoding` allows; answers are cached in the server process.",
                 "parameters": [
                     _q("model", "Model id (see /api/models).", required=True),
                     _q("layer", "Layer.", {"enum": ["taggrams", "embeddings"], "default": "taggrams"}),
@@ -122,6 +125,7 @@ def spec() -> dict:
                         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
                         "application/json": {"schema": {"$ref": "#/components/schemas/PointsHeader"}},
                     }},
+                    "304": {"description": "not modified: the `If-None-Match` ETag is still this map's"},
                     "400": ERROR, "404": ERROR, "409": ERROR,
                 },
             }},
