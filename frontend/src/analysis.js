@@ -145,7 +145,8 @@ export class Analysis {
   pointsLoaded(plot, state) {
     plot.decorate = (ctx, p, width, height) => drawTrackPath(ctx, p, this.mark, width, height);
     plot.scheduleOverlay();
-    const box = plot.pairStats || (plot.pairStats = plot.title.appendChild(el('span', { class: 'pair-stats' })));
+    const box = plot.pairStats || (plot.pairStats = el('span', { class: 'pair-stats' }));
+    if (box.parentNode !== plot.title) plot.title.append(box); // setTitle() replaced the title's content
     box.textContent = '';
     box.hidden = true;
     const index = plot.index;
