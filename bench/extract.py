@@ -460,8 +460,8 @@ class Bench:
 
     def run(self) -> None:
         args = self.args
-        if args.scheduler:
-            self.machine()
+        if args.scheduler:  # the comparison alone; no matmul baseline (both sides run the same code)
+            say(f"cpus: {os.cpu_count()}   python {sys.version.split()[0]}   load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             self.input()
             self.scheduler_overhead()
             return

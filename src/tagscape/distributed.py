@@ -167,7 +167,7 @@ def probe_worker(config: WorkerConfig) -> dict:
 def _threads_by_host(client) -> tuple[dict[str, int], int]:
     """ONNX threads per task on each host (its cores over its Dask threads), and all Dask threads."""
     workers = client.scheduler_info(n_workers=-1)["workers"]
-    cores = client.run(_cpu_count)
+    cores = {address: n for address, n in client.run(_cpu_count, on_error="return").items() if isinstance(n, int)}
     dask_threads: dict[str, int] = {}
     host_cores: dict[str, int] = {}
     for address, info in workers.items():
@@ -177,13 +177,17 @@ def _threads_by_host(client) -> tuple[dict[str, int], int]:
     return by_host, sum(dask_threads.values())
 
 
-def _check_workers(client, config: WorkerConfig, scheduler: Scheduler) -> None:
+def _wait_for_workers(client, scheduler: Scheduler) -> None:
     try:
         client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
     except TimeoutError:
         raise ClusterError(f"no Dask worker joined the scheduler at {scheduler} within {WORKERS_TIMEOUT:.0f} s") from None
+
+
+def _check_probe(probe) -> None:
+    """Raise the probe's failure as one clear error (files are never recorded as failed for it)."""
     try:
-        client.submit(probe_worker, config, pure=False).result()
+        probe.result()
     except TagscapeError as exc:
         raise type(exc)(f"on the Dask workers: {exc.message}") from None
     except Exception as exc:  # tagscape missing on the workers, a version mismatch ...
@@ -206,9 +210,12 @@ def results_on_dask(items: Sequence, model_ids: Sequence[str], *, scheduler: str
     if scheduler.address is None and threads is None:
         threads = max(1, (os.cpu_count() or 1) // scheduler.n_workers)
     with connect(scheduler) as client:
+        _wait_for_workers(client, scheduler)
         by_host, total_threads = _threads_by_host(client) if scheduler.address else ({}, scheduler.n_workers)
         config = WorkerConfig(tuple(model_ids), threads, device, batch_size, by_host)
-        _check_workers(client, config, scheduler)
+        # Load the models on one worker while the others start on files: missing weights or
+        # no GPU on the workers is then one error before any file is recorded.
+        probe = client.submit(probe_worker, config, pure=False)
         if on_connect:
             n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
             on_connect(f"Dask ({n_workers} workers)")
@@ -226,6 +233,7 @@ def results_on_dask(items: Sequence, model_ids: Sequence[str], *, scheduler: str
 
         while queue and len(in_flight) < window:
             submit()
+        _check_probe(probe)
         for future in finished:
             item = in_flight.pop(future.key)
             if future.status == "finished":
