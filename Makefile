@@ -11,7 +11,7 @@ DIST := src/tagscape/web/static/dist/explorer.js
 FRONTEND_SOURCES := $(wildcard frontend/src/*) frontend/package.json frontend/package-lock.json frontend/vite.config.js
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test install weights clean bench bench-web chromium frontend
+.PHONY: demo test install weights clean bench bench-web bench-load chromium frontend
 
 demo: install
 	$(BIN)/tagscape demo $(DEMO_DIR) --port $(PORT)
@@ -45,6 +45,10 @@ bench: install
 
 bench-web: install
 	$(BIN)/python bench/web.py
+
+# 50 concurrent clients against tagscape serve --production on loopback, 60 s.
+bench-load: install
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info src/tagscape/web/static/dist frontend/node_modules
