@@ -122,6 +122,26 @@ def test_the_correlation_matrix_matches_numpy_and_scipy(collection):
         correlation.correlation_matrix(values, method="kendall")
 
 
+def test_stored_float16_values_are_ranked_exactly_without_a_sort(collection, rng):
+    halves = rng.random(5000).astype(np.float16)  # about 3,000 distinct values: many ties
+    halves[:50] = 0.0
+    np.testing.assert_array_equal(correlation.average_ranks(halves), stats.rankdata(halves.astype(np.float64)))
+    signed = (rng.random(100) - 0.5).astype(np.float16)  # negative values: ranked by sorting
+    np.testing.assert_array_equal(correlation.average_ranks(signed), stats.rankdata(signed.astype(np.float64)))
+    stored = collection.layer("musicnn-mtt", "taggrams").values  # float16, memory-mapped
+    assert stored.dtype == np.float16
+    x, y = stored[:, MTT_TAGS.index("guitar")], stored[:, MTT_TAGS.index("rock")]
+    assert correlation.spearman(x, y) == pytest.approx(stats.spearmanr(x.astype(np.float64), y.astype(np.float64)).statistic, abs=1e-12)
+    old = correlation.CHUNK_ROWS
+    try:
+        correlation.CHUNK_ROWS = 7  # the rank tables are counted chunk by chunk
+        rho, n_used = correlation.correlation_matrix(stored, method="spearman", max_rows=10)
+    finally:
+        correlation.CHUNK_ROWS = old
+    assert n_used == len(stored)  # every row, however small max_rows is
+    np.testing.assert_allclose(rho, stats.spearmanr(np.asarray(stored, np.float64)).statistic, atol=1e-9)
+
+
 def test_a_constant_tag_has_no_correlation_and_is_still_ordered(rng):
     values = rng.random((200, 4))
     values[:, 2] = 0.25

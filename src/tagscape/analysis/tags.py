@@ -68,9 +68,16 @@ def track_taggram(collection, model_id: str, track_id: int) -> dict:
 
 def read_column(values: np.ndarray, column: int) -> np.ndarray:
     """One column of a (memory-mapped) ``(n_rows, n_cols)`` array as float32, read in chunks."""
-    out = np.empty(values.shape[0], np.float32)
+    return read_columns(values, (column,), np.float32)[:, 0]
+
+
+def read_columns(values: np.ndarray, columns, dtype=None) -> np.ndarray:
+    """Some columns of a (memory-mapped) ``(n_rows, n_cols)`` array, ``(n_rows, len(columns))``,
+    in one chunked pass over the rows (the file is read once, whatever the number of columns)."""
+    columns = list(columns)
+    out = np.empty((values.shape[0], len(columns)), dtype or values.dtype)
     for start in range(0, values.shape[0], CHUNK_ROWS):
-        out[start : start + CHUNK_ROWS] = values[start : start + CHUNK_ROWS, column]
+        out[start : start + CHUNK_ROWS] = values[start : start + CHUNK_ROWS][:, columns]
     return out
 
 

@@ -171,7 +171,7 @@ def spec() -> dict:
                 "responses": {"200": {"description": "{model, x, y, mode, n, n_tracks, pearson, spearman}", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},
             }},
             "/api/correlations/matrix": {"get": {
-                "summary": "The correlation matrix of all tags of a model over every segment of the collection, rows and columns in the order of an average-linkage clustering on 1 - r (related tags sit together). Spearman uses a seeded sample of 200k segments when there are more.",
+                "summary": "The correlation matrix of all tags of a model over every segment of the collection, rows and columns in the order of an average-linkage clustering on 1 - r (related tags sit together). Spearman ranks every segment too (average ranks for ties).",
                 "parameters": [_q("model", "Model id (one with a taggrams layer).", required=True), _q("method", "Correlation.", {"enum": ["pearson", "spearman"], "default": "pearson"})],
                 "responses": {"200": {"description": "{tags (clustered order), order (their columns), matrix [n][n] (null where undefined), n_segments, n_used, sampled}",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},

@@ -101,10 +101,11 @@ def tag_view():
 
 
 def _columns(values: np.ndarray, rows: np.ndarray, columns: tuple[int, int]) -> np.ndarray:
-    """``values[rows][:, columns]`` as float64, without copying whole rows of a large selection."""
+    """``values[rows][:, columns]`` as stored (float16), without copying whole rows of a large selection."""
     if len(rows) < values.shape[0] // 4:
-        return np.asarray(values[rows][:, list(columns)], np.float64)
-    return np.stack([tags.read_column(values, c)[rows] for c in columns], axis=1).astype(np.float64)
+        return np.asarray(values[np.sort(rows)][:, list(columns)])
+    block = tags.read_columns(values, columns)
+    return block if len(rows) == len(block) else block[rows]
 
 
 @bp.get("/correlations")
@@ -124,7 +125,7 @@ def pair_correlation():
     else:
         means = _results().get(_key(collection, spec.model_id, "means"), lambda: tags.track_means(array))
         positions = np.searchsorted(array.track_ids, np.unique(row_tracks))
-        block = means[positions][:, [x, y]].astype(np.float64)
+        block = means[positions][:, [x, y]]
         block = block[np.isfinite(block).all(axis=1)]
     result = correlation.pair(block[:, 0], block[:, 1])
     return jsonify({"model": spec.model_id, "x": x_tag, "y": y_tag, "mode": mode, "n": result["n"],
