@@ -76,9 +76,15 @@ export class Player {
     setTimeout(() => {
       if (request.signal.aborted) return;
       getJSON(url, { signal: request.signal }).then((body) => {
-        const tags = segment === null ? body[model] || [] : body.top_tags;
+        // A model without taggrams (VGGish): a whole track shows another model's tags, a segment says so.
+        const shown = segment === null && !body[model] ? Object.keys(body)[0] || model : model;
+        const tags = segment === null ? body[shown] || [] : body.top_tags;
+        if (!tags.length) {
+          this.tags.replaceChildren(el('span', { class: 'np-tags-title', text: `${model}: embeddings only, no tags` }));
+          return;
+        }
         this.tags.replaceChildren(
-          el('span', { class: 'np-tags-title', text: segment === null ? `top tags (${model}, track mean):` : `top tags (${model}):` }),
+          el('span', { class: 'np-tags-title', text: segment === null ? `top tags (${shown}, track mean):` : `top tags (${model}):` }),
           ...tags.map(({ tag, activation }) => el('span', { class: 'tag' }, el('b', { text: tag }), ` ${activation.toFixed(2)}`)),
         );
       }).catch(() => {});

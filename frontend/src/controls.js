@@ -245,15 +245,21 @@ export class Controls {
     show(this.dmax, state.dmax);
     this.mode.replaceChildren(radios('mode', [['segments', 'segments'], ['trajectories', 'trajectories'], ['averages', 'track averages']], state.mode, (v) => this.onChange({ mode: v })));
     this.listen.replaceChildren(el('span', { class: 'inline-label', text: 'play on ' }), radios('listen', [['hover', 'hover'], ['click', 'click'], ['off', 'off']], state.listen, (v) => this.onChange({ listen: v })));
-    show(this.color, state.color);
-    const tags = this.tagsOf(state.model);
+    // Taggram-only choices hide themselves for a model without tags (VGGish: embeddings only).
+    const tags = this.tagsOf(fix?.model ?? state.model);
+    for (const select of [this.color, this.hl]) for (const o of select.options) if (o.value === 'tag') o.hidden = o.disabled = !tags.length;
+    if (!tags.length && state.color === 'tag') fix = { ...fix, color: 'track' };
+    if (!tags.length && state.hl === 'tag') fix = { ...fix, hl: '', hlv: '' };
+    const color = fix?.color ?? state.color;
+    const hl = fix?.hl ?? state.hl;
+    show(this.color, color);
     datalist('model-tags', tags);
     this.ctag.setAttribute('list', 'model-tags');
     show(this.ctag, state.ctag);
-    this.ctag.closest('.field').hidden = state.color !== 'tag';
-    show(this.hl, state.hl);
-    show(this.hlv, state.hlv);
-    this.hlv.closest('.field').hidden = !state.hl;
+    this.ctag.closest('.field').hidden = color !== 'tag';
+    show(this.hl, hl);
+    show(this.hlv, fix?.hlv ?? state.hlv);
+    this.hlv.closest('.field').hidden = !hl;
     this.logx.checked = !!state.logx;
     this.logy.checked = !!state.logy;
     return fix && Object.keys(fix).length ? fix : null;

@@ -211,14 +211,21 @@ def track_layer(track_id: int, model_id: str, layer: str):
 # -- points ---------------------------------------------------------------------------
 
 
+def _default_layer(model_id: str) -> str:
+    """``taggrams`` for a tagger, ``embeddings`` for a model without tags (VGGish)."""
+    spec = MODELS.get(model_id)
+    return "embeddings" if spec is not None and not spec.tags else "taggrams"
+
+
 @bp.get("/points")
 def points():
     """The points of one map: binary by default (see tagscape.web.points), or JSON."""
     started = time.perf_counter()
     collection = get_collection()
+    model_id = required_arg("model")
     req = PointsRequest(
-        model_id=required_arg("model"),
-        layer=str_arg("layer", "taggrams"),
+        model_id=model_id,
+        layer=str_arg("layer", _default_layer(model_id)),
         method=str_arg("projection", "pca"),
         x=str_arg("x", "0"),
         y=str_arg("y", "1"),

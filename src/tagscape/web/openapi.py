@@ -109,7 +109,7 @@ def spec() -> dict:
                 "compressed with `br` or `gzip` when `Accept-Encoding` allows; answers are cached in the server process.",
                 "parameters": [
                     _q("model", "Model id (see /api/models).", required=True),
-                    _q("layer", "Layer.", {"enum": ["taggrams", "embeddings"], "default": "taggrams"}),
+                    _q("layer", "Layer (default: taggrams; embeddings for a model without taggrams, such as vggish-audioset).", {"enum": ["taggrams", "embeddings"]}),
                     _q("projection", "How the layer becomes 2D.", {"enum": ["original", "pca", "std-pca", "tsne", "umap"], "default": "pca"}),
                     _q("x", "X axis: original: a dimension index or (taggrams) a tag name; pca/std-pca: a component index 0..9; t-SNE/UMAP: 0 or 1.", {"default": "0"}),
                     _q("y", "Y axis, as x.", {"default": "1"}),
