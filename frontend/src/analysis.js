@@ -95,6 +95,7 @@ export class Analysis {
     this.tabs.replaceChildren(...PANES.map(([id, label]) => el('button', { type: 'button', role: 'tab', class: id === pane ? 'active' : '', dataset: { pane: id }, text: label,
       onclick: () => this.update({ pane: id }) })));
     const model = this.modelFor(state);
+    this.trackView.active = pane === 'track' && !!model;
     options(this.model, this.taggers().map((m) => [m.model_id, m.model_id]), model?.model_id);
     if (!pane) {
       this.shown = '';
@@ -119,6 +120,7 @@ export class Analysis {
         this.trackView.agreement.replaceChildren();
       } else {
         this.trackView.show(Number(state.ptrack), model.model_id);
+        this.trackView.follow();
       }
     } else if (pane === 'tag') {
       this.tagView.show(model.model_id, model.tags.includes(state.ptag) ? state.ptag : '', Number(state.pk) || 20, model.tags);

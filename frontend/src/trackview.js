@@ -32,6 +32,7 @@ export class TrackView {
     const audio = player.audio;
     for (const name of ['timeupdate', 'play', 'seeked', 'loadedmetadata', 'pause', 'ended']) audio.addEventListener(name, () => this.follow());
     this.animating = false;
+    this.active = false;
   }
 
   async show(trackId, model) {
@@ -153,6 +154,7 @@ export class TrackView {
   }
 
   follow() {
+    if (!this.active) return; // another pane is open: the map marks nothing
     const seconds = this.position();
     this.onMark(this.data ? this.data.track_id : null, seconds);
     if (seconds === null || !this.geometry) {
