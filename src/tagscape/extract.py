@@ -185,7 +185,10 @@ def extract_collection(
         scheduler = parse_scheduler(scheduler)
     from tagscape.models.devices import check_available, parse_device
 
-    check_available(parse_device(device))  # here too: a missing onnxruntime-gpu is one message, not one per worker
+    if scheduler is None:  # a missing onnxruntime-gpu: one message, not one per worker (a cluster's workers check their own)
+        check_available(parse_device(device))
+    else:
+        parse_device(device)
     model_ids = [spec.model_id for spec in resolve_models(models)]
     for spec in resolve_models(models):
         spec.weights_dir()  # fail early, with the install command, if weights are missing
