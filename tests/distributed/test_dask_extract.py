@@ -169,6 +169,7 @@ def test_a_file_that_keeps_killing_workers_is_recorded_as_failed(music_dir, refe
         (["--scheduler", "tcp://127.0.0.1:9"], "cannot reach the Dask scheduler at tcp://127.0.0.1:9"),
         (["--device", "gpu"], "--device must be cpu, cuda or cuda:N"),
         (["--device", "cuda"], "needs onnxruntime-gpu, which is not installed"),
+        (["--scheduler", "local:1", "--device", "cuda"], "on the Dask workers: --device cuda:0 needs onnxruntime-gpu"),
     ],
 )
 def test_bad_scheduler_or_device_is_one_line_and_exit_code(music_dir, tmp_path, extra, message):
@@ -183,4 +184,5 @@ def test_bad_scheduler_or_device_is_one_line_and_exit_code(music_dir, tmp_path, 
     assert result.exit_code == (1 if "cannot reach" in message else 2), result.output
     assert message in result.output and "Traceback" not in result.output
     with open_collection(data) as collection:
-        assert collection.store.counts("vgg-mtt").done == 0
+        counts = collection.store.counts("vgg-mtt")
+        assert (counts.done, counts.failed) == (0, 0)  # nothing recorded: not even as failed
