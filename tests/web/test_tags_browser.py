@@ -121,3 +121,47 @@ def test_ground_truth_shows_the_apis_aucs(page, client):
     for shown, row in zip(cells, api["tags"], strict=True):
         assert shown[4] == ("–" if row["roc_auc"] is None else f"{row['roc_auc']:.3f}")
         assert shown[5] == ("–" if row["pr_auc"] is None else f"{row['pr_auc']:.3f}")
+
+
+@pytest.fixture(scope="module")
+def embeddings_only(tmp_path_factory):
+    """A live server over a collection whose only model has no taggrams (VGGish: embeddings only)."""
+    import threading
+
+    import numpy as np
+    from werkzeug.serving import make_server
+
+    from tagscape.collection import index_jamendo, open_collection
+    from tagscape.web import create_app
+
+    folder = tmp_path_factory.mktemp("embeddings-only")
+    tsv = folder / "tracks.tsv"
+    tsv.write_text("TRACK_ID\tARTIST_ID\tALBUM_ID\tPATH\tDURATION\tTAGS\n"
+                   "track_0000001\tartist_1\talbum_1\t01/1.mp3\t30.0\tgenre---rock\n"
+                   "track_0000002\tartist_2\talbum_2\t02/2.mp3\t20.0\tgenre---pop\n")
+    index_jamendo(tsv, data_dir=folder / "data", audio_url="https://audio.example.org/{id}.mp3")
+    rng = np.random.default_rng(1)
+    with open_collection(folder / "data") as collection:
+        for track in collection.tracks():
+            n = int(track["duration"] // 0.96)
+            collection.store.write_result(track["track_id"], "vggish-audioset", content_hash=track["content_hash"], segment_seconds=0.96,
+                                          layers={"embeddings": rng.random((n, 128)).astype(np.float16)})
+    server = make_server("127.0.0.1", 0, create_app(str(folder / "data"), {"TESTING": True}), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_views_explain_themselves_when_no_model_has_tags(page, embeddings_only):
+    page.goto(f"{embeddings_only}/?pane=tag")
+    wait_idle(page)
+    assert page.is_visible("#dock")
+    assert "None of the extracted models has a taggrams layer" in page.text_content("#dock .dock-body")
+    assert page.evaluate("document.getElementById('analysis-model').options.length") == 0
+    # every pane explains the same instead of failing
+    page.click("#open-matrix")
+    assert "needs a tagger" in page.text_content("#dock .dock-body")
+    assert page.evaluate("window.tagscape.plots[0].data.meta.layer") == "embeddings"
+    assert page.query_selector(".pair-stats:not([hidden])") is None
