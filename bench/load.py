@@ -182,7 +182,7 @@ class Client(threading.Thread):
         self.port, self.track_ids, self.audio_size, self.deadline, self.budget = port, track_ids, audio_size, deadline, budget
         self.rng = random.Random(seed)
         self.etags: dict[str, str] = {}
-        self.records: list[tuple[str, float, bool, str]] = []  # kind, seconds, ok, what went wrong
+        self.records: list[tuple[str, float, bool, str, int]] = []  # kind, seconds, ok, what went wrong, HTTP status
 
     def pick(self) -> tuple[str, str, dict, tuple[int, ...]]:
         roll = self.rng.random()
@@ -203,6 +203,7 @@ class Client(threading.Thread):
         while time.monotonic() < self.deadline and self.budget():
             kind, url, headers, expected = self.pick()
             started = time.perf_counter()
+            status = 0
             try:
                 status, answer_headers, body = request(conn, url, headers)
                 ok = status in expected and (status != 206 or len(body) == RANGE_BYTES)
@@ -213,11 +214,11 @@ class Client(threading.Thread):
                 ok, problem = False, f"{type(exc).__name__}: {exc}"
                 conn.close()
                 conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
-            self.records.append((kind, time.perf_counter() - started, ok, problem))
+            self.records.append((kind, time.perf_counter() - started, ok, problem, status))
         conn.close()
 
 
-def report(records: list[tuple[str, float, bool, str]], seconds: float) -> dict:
+def report(records: list[tuple[str, float, bool, str, int]], seconds: float) -> dict:
     rows = {}
     for kind in ("points", "tracks", "audio", "all"):
         chosen = [r for r in records if kind == "all" or r[0] == kind]
@@ -229,6 +230,11 @@ def report(records: list[tuple[str, float, bool, str]], seconds: float) -> dict:
                       "p99": float(np.percentile(latency, 99)), "max": float(latency.max()), "errors": len(errors), "examples": sorted(set(errors))[:3]}
         say(f"{kind:7s} {len(chosen):7d} requests {rows[kind]['rps']:8.1f} req/s   p50 {rows[kind]['p50']:7.1f} ms   "
             f"p99 {rows[kind]['p99']:7.1f} ms   max {rows[kind]['max']:7.1f} ms   errors {len(errors)}" + (f"  e.g. {rows[kind]['examples']}" if errors else ""))
+    statuses: dict[int, int] = {}
+    for record in records:
+        if record[0] == "points":
+            statuses[record[4]] = statuses.get(record[4], 0) + 1
+    say("/api/points answers: " + ", ".join(f"HTTP {status}: {n}" for status, n in sorted(statuses.items())))
     return rows
 
 
