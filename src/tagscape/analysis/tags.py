@@ -158,10 +158,10 @@ def track_means(array: LayerArray) -> np.ndarray:
         last = int(np.searchsorted(array.offsets, array.offsets[first] + CHUNK_ROWS, side="right")) - 1
         last = min(max(last, first + 1), n_tracks)
         start, end = int(array.offsets[first]), int(array.offsets[last])
-        block = np.asarray(array.values[start:end], np.float64)
+        block = np.asarray(array.values[start:end])
         present = np.flatnonzero(lengths[first:last] > 0)
         if len(present):
-            sums = np.add.reduceat(block, array.offsets[first:last][present] - start, axis=0)
+            sums = np.add.reduceat(block, array.offsets[first:last][present] - start, axis=0, dtype=np.float64)
             out[first + present] = (sums / lengths[first:last][present, None]).astype(np.float32)
         first = last
     return out

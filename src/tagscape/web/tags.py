@@ -119,17 +119,18 @@ def pair_correlation():
     array = tags.taggrams(collection, spec.model_id)
     table = current_app.extensions["tagscape.tracks"].get(collection)
     selected = table.ids[select_tracks(collection, table, selection_from_args())]
-    rows, row_tracks = array.rows_for(selected)
+    positions = np.searchsorted(array.track_ids, selected)  # both sorted by track id
+    positions = positions[(positions < array.n_tracks) & (array.track_ids[np.minimum(positions, array.n_tracks - 1)] == selected)] if array.n_tracks else positions[:0]
     if mode == "segments":
+        rows = np.arange(array.values.shape[0]) if len(positions) == array.n_tracks else array.rows_for(array.track_ids[positions])[0]
         block = _columns(array.values, rows, (x, y))
     else:
         means = _results().get(_key(collection, spec.model_id, "means"), lambda: tags.track_means(array))
-        positions = np.searchsorted(array.track_ids, np.unique(row_tracks))
         block = means[positions][:, [x, y]]
         block = block[np.isfinite(block).all(axis=1)]
     result = correlation.pair(block[:, 0], block[:, 1])
     return jsonify({"model": spec.model_id, "x": x_tag, "y": y_tag, "mode": mode, "n": result["n"],
-                    "n_tracks": int(len(np.unique(row_tracks))), "pearson": _r(result["pearson"], 6), "spearman": _r(result["spearman"], 6)})
+                    "n_tracks": int(len(positions)), "pearson": _r(result["pearson"], 6), "spearman": _r(result["spearman"], 6)})
 
 
 @bp.get("/correlations/matrix")
