@@ -93,11 +93,12 @@ def evaluate(scores: np.ndarray, positive: np.ndarray) -> dict:
     return out
 
 
-def ground_truth(collection, model_id: str) -> dict:
+def ground_truth(collection, model_id: str, *, means: np.ndarray | None = None) -> dict:
     """Per mapped tag of the model: ROC-AUC and PR-AUC of its track-level activations.
 
     ``unmapped``: the model's tags without a mapping; ``unlabelled``: mapped tags of a kind
-    (genre, instrument, mood) that no track of the collection carries.
+    (genre, instrument, mood) that no track of the collection carries. ``means``: the model's
+    :func:`~tagscape.analysis.tags.track_means`, when the caller has them already.
     """
     spec = tagger(model_id)
     mapping = MAPPINGS.get(spec.dataset, {})
@@ -111,15 +112,21 @@ def ground_truth(collection, model_id: str) -> dict:
                              if not labels else f"no mapping from collection tags to {spec.dataset} tags")
         return result
     array = taggrams(collection, model_id)
-    means = track_means(array)
+    means = track_means(array) if means is None else means
     track_ids = array.track_ids
+    finite = np.isfinite(means[:, 0])
+    known_by_kind = {kind: np.isin(track_ids, np.fromiter(ids, np.int64, len(ids))) & finite for kind, ids in annotated.items()}
+    tracks_by_label: dict[str, list[int]] = {}
+    for track_id, track_labels in labels.items():
+        for label in track_labels:
+            tracks_by_label.setdefault(label, []).append(track_id)
     for tag, wanted in mapping.items():
         kind = wanted[0].split(":", 1)[0]
         if not annotated[kind]:  # the collection has no tags of this kind at all
             result["unlabelled"].append(tag)
             continue
-        known = np.array([int(t) in annotated[kind] for t in track_ids], bool) & np.isfinite(means[:, 0])
-        positive = np.array([bool(labels.get(int(t), set()) & set(wanted)) for t in track_ids[known]], bool)
+        known = known_by_kind[kind]
+        positive = np.isin(track_ids[known], [t for label in wanted for t in tracks_by_label.get(label, ())])
         row = {"tag": tag, "labels": list(wanted), **evaluate(means[known, spec.tags.index(tag)].astype(np.float64), positive)}
         result["tags"].append(row)
     result["tags"].sort(key=lambda row: (row["roc_auc"] is None, -(row["roc_auc"] or 0), row["tag"]))

@@ -181,7 +181,9 @@ def ground_truth():
     if model_id not in collection.store.result_models():
         raise NotFoundError(f"no {model_id} results in this collection yet; run: tagscape extract -m {model_id}")
     stamp = tuple(collection.store.conn.execute("SELECT COUNT(*), MAX(indexed_at) FROM tracks").fetchone())
-    result = _results().get(_key(collection, model_id, "truth", stamp), lambda: groundtruth.ground_truth(collection, model_id))
+    array = tags.taggrams(collection, model_id)
+    means = _results().get(_key(collection, model_id, "means"), lambda: tags.track_means(array))
+    result = _results().get(_key(collection, model_id, "truth", stamp), lambda: groundtruth.ground_truth(collection, model_id, means=means))
     out = {**result, "tags": [{**row, "roc_auc": _r(row["roc_auc"]), "pr_auc": _r(row["pr_auc"]), "positive_rate": _r(row["positive_rate"])} for row in result["tags"]]}
     return jsonify(out)
 
