@@ -9,6 +9,7 @@ import { debounce, el } from './dom.js';
 import { linkedIndex, linkedSelection } from './link.js';
 import { Plot } from './plot.js';
 import { SelectionPanel } from './selection.js';
+import { SimilarPanel } from './similar.js';
 import { fromURL, plotKey, plotSpec, selectionParams, writeURL } from './state.js';
 
 const app = document.getElementById('app');
@@ -47,6 +48,7 @@ let controls;
 let player;
 let selection;
 let analysis;
+let similar;
 const plots = [];
 const loaded = [null, null]; // what each plot shows: {key, layoutKey}
 const inflight = [null, null];
@@ -225,6 +227,7 @@ const handlers = {
   onClick(plot, i) {
     if (state.listen === 'click') playPoint(plot, i);
     analysis.openFromPoint(plot, i);
+    similar.setSource(plot, i);
   },
   onSelect(plot, points) {
     const other = otherPlot(plot);
@@ -233,6 +236,9 @@ const handlers = {
       else other.deselect();
     }
     selection.show(plot, points);
+  },
+  onOverlay(plot, ctx, width, height) {
+    similar?.draw(ctx, plot, width, height);
   },
   onView(plot) {
     const view = plot.getView();
@@ -299,6 +305,9 @@ async function main() {
   renderTools(controls.tool);
   analysis = new Analysis({ dock, panel, catalog, player, plots: () => plots, getState: () => state, update: (patch) => update(patch) });
   hook.analysis = analysis;
+  similar = new SimilarPanel(panel, { player });
+  similar.plots = () => plots;
+  hook.similar = similar;
   hook.player = player;
   hook.selection = selection;
   hook.state = () => state;

@@ -248,6 +248,7 @@ export class Plot {
       }
     }
     if (this.decorate && this.data && this.data.x.length) this.decorate(ctx, this, width, height); // e.g. the analysed track (analysis.js)
+    if (this.data && this.data.x.length) this.handlers.onOverlay?.(this, ctx, width, height); // e.g. similar music's rings (similar.js)
     this.overlayStats = stats;
     this.note.textContent = note;
     this.lastOverlayAt = performance.now();
