@@ -117,8 +117,11 @@ def summary(activations: np.ndarray) -> dict:
             "p99": float(q[2]), "max": float(activations.max())}
 
 
-def tag_segments(collection, model_id: str, tag: str, *, k: int, bins: int = 50) -> dict:
-    """The ``k`` segments of the collection with the highest activation of ``tag``, and its distribution."""
+def tag_segments(collection, model_id: str, tag: str, *, k: int, bins: int = 50, activations: np.ndarray | None = None) -> dict:
+    """The ``k`` segments of the collection with the highest activation of ``tag``, and its distribution.
+
+    ``activations``: the tag's column of the taggrams as float32, when the caller has it already.
+    """
     spec = tagger(model_id)
     column = tag_column(spec, tag)
     if not 1 <= k <= MAX_K:
@@ -126,7 +129,9 @@ def tag_segments(collection, model_id: str, tag: str, *, k: int, bins: int = 50)
     if not 2 <= bins <= MAX_BINS:
         raise UsageError(f"bins must be between 2 and {MAX_BINS}, got {bins}")
     array = taggrams(collection, model_id)
-    activations = read_column(array.values, column)
+    activations = read_column(array.values, column) if activations is None else activations
+    if len(activations) != array.values.shape[0]:
+        raise ValueError(f"{len(activations)} activations for {array.values.shape[0]} segments")
     rows = top_k(activations, k)
     positions = np.searchsorted(array.offsets, rows, side="right") - 1
     counts, edges = histogram(activations, bins=bins)

@@ -46,6 +46,11 @@ def _results() -> _Results:
     return current_app.extensions.setdefault("tagscape.tag_results", _Results())
 
 
+def _columns_cache() -> _Results:
+    """A tag's activations over the collection (4.5 M segments: 18 MB each): the last few asked for."""
+    return current_app.extensions.setdefault("tagscape.tag_columns", _Results(size=4))
+
+
 def _key(collection, model_id: str, *parts) -> tuple:
     return (str(collection.data_dir), model_id, collection.store.model_version(model_id), *parts)
 
@@ -83,7 +88,11 @@ def tag_view():
     tag = required_arg("tag")
     k = int_arg("k", 20, minimum=1, maximum=tags.MAX_K)
     bins = int_arg("bins", 50, minimum=2, maximum=tags.MAX_BINS)
-    data = tags.tag_segments(collection, model_id, tag, k=k, bins=bins)
+    spec = tags.tagger(model_id)
+    column = tags.tag_column(spec, tag)
+    array = tags.taggrams(collection, model_id)
+    activations = _columns_cache().get(_key(collection, model_id, column), lambda: tags.read_column(array.values, column))
+    data = tags.tag_segments(collection, model_id, tag, k=k, bins=bins, activations=activations)
     seconds = data["segment_seconds"]
     table = current_app.extensions["tagscape.tracks"].get(collection)
     top = []
