@@ -55,6 +55,12 @@ def _key(collection, model_id: str, *parts) -> tuple:
     return (str(collection.data_dir), model_id, collection.store.model_version(model_id), *parts)
 
 
+def _taggrams(collection, model_id: str):
+    """The model's taggrams, opened once per data version (opening indexes every track)."""
+    tags.tagger(model_id)
+    return _results().get(_key(collection, model_id, "array"), lambda: tags.taggrams(collection, model_id))
+
+
 def _r(value, digits: int = 4):
     return None if value is None or not np.isfinite(value) else round(float(value), digits)
 
@@ -90,7 +96,7 @@ def tag_view():
     bins = int_arg("bins", 50, minimum=2, maximum=tags.MAX_BINS)
     spec = tags.tagger(model_id)
     column = tags.tag_column(spec, tag)
-    array = tags.taggrams(collection, model_id)
+    array = _taggrams(collection, model_id)
     activations = _columns_cache().get(_key(collection, model_id, column), lambda: tags.read_column(array.values, column))
     data = tags.tag_segments(collection, model_id, tag, k=k, bins=bins, activations=activations)
     seconds = data["segment_seconds"]
@@ -125,7 +131,7 @@ def pair_correlation():
     x_tag, y_tag = required_arg("x"), required_arg("y")
     x, y = tags.tag_column(spec, x_tag), tags.tag_column(spec, y_tag)
     mode = choice_arg("mode", PAIR_MODES, "segments")
-    array = tags.taggrams(collection, spec.model_id)
+    array = _taggrams(collection, spec.model_id)
     table = current_app.extensions["tagscape.tracks"].get(collection)
     selected = table.ids[select_tracks(collection, table, selection_from_args())]
     positions = np.searchsorted(array.track_ids, selected)  # both sorted by track id
@@ -148,7 +154,7 @@ def correlation_matrix():
     collection = get_collection()
     spec = tags.tagger(required_arg("model"))
     method = choice_arg("method", correlation.METHODS, "pearson")
-    array = tags.taggrams(collection, spec.model_id)
+    array = _taggrams(collection, spec.model_id)
 
     def compute():
         matrix, n_used = correlation.correlation_matrix(array.values, method=method)
@@ -190,7 +196,7 @@ def ground_truth():
     if model_id not in collection.store.result_models():
         raise NotFoundError(f"no {model_id} results in this collection yet; run: tagscape extract -m {model_id}")
     stamp = tuple(collection.store.conn.execute("SELECT COUNT(*), MAX(indexed_at) FROM tracks").fetchone())
-    array = tags.taggrams(collection, model_id)
+    array = _taggrams(collection, model_id)
     means = _results().get(_key(collection, model_id, "means"), lambda: tags.track_means(array))
     result = _results().get(_key(collection, model_id, "truth", stamp), lambda: groundtruth.ground_truth(collection, model_id, means=means))
     out = {**result, "tags": [{**row, "roc_auc": _r(row["roc_auc"]), "pr_auc": _r(row["pr_auc"]), "positive_rate": _r(row["positive_rate"])} for row in result["tags"]]}
