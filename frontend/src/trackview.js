@@ -166,6 +166,8 @@ export class TrackView {
     this.playhead.style.left = `${x.toFixed(1)}px`;
     this.playhead.dataset.seconds = seconds.toFixed(3);
     this.playhead.dataset.segment = String(Math.min(this.data.n_segments - 1, Math.floor(seconds / this.data.segment_seconds)));
+    const scroller = this.root.querySelector('.tv-scroll'); // a long track scrolls: keep the playhead in view
+    if (scroller && (x < scroller.scrollLeft + LABEL_WIDTH || x > scroller.scrollLeft + scroller.clientWidth - 20)) scroller.scrollLeft = Math.max(0, x - LABEL_WIDTH - 40);
     // timeupdate fires a few times a second: animate in between while playing
     if (!this.player.audio.paused && !this.animating) {
       this.animating = true;
