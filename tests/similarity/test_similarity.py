@@ -215,6 +215,13 @@ def test_bad_queries_are_one_clear_error(synthetic):
         store.similar(MODEL, "pool5", track)
     with pytest.raises(NotFoundError, match="vgg-msd"):
         store.similar("vgg-msd", "embeddings", track)
+    empty = synthetic.tracks()[1]  # shorter than one segment: no rows
+    synthetic.store.write_result(empty["track_id"], MODEL, content_hash=empty["content_hash"], segment_seconds=2.992,
+                                 layers={"taggrams": np.zeros((0, 50), np.float16), "embeddings": np.zeros((0, 200), np.float16)})
+    with pytest.raises(NotFoundError, match="no segments"):
+        store.similar(MODEL, "embeddings", empty["track_id"])
+    tracks = store.similar(MODEL, "embeddings", track, level="track", k=50)
+    assert len(tracks.items) == 39 and np.isfinite([i.similarity for i in tracks.items]).all()
 
 
 def test_the_cli_builds_reports_and_keeps_indexes_up_to_date(synthetic):

@@ -248,6 +248,8 @@ class SimilarityStore:
         if position is None:
             raise NotFoundError(f"track {track_id} has no {model_id} {layer} yet")
         start, stop = int(array.offsets[position]), int(array.offsets[position + 1])
+        if stop == start:
+            raise NotFoundError(f"track {track_id} has no segments for {model_id} (shorter than one segment)")
         if segment is not None and not 0 <= segment < stop - start:
             raise NotFoundError(f"track {track_id} has {stop - start} segments for {model_id}; no segment {segment}")
         query = normalise(array.values[start + segment] if segment is not None else np.asarray(array.values[start:stop], np.float32).mean(axis=0))
