@@ -82,7 +82,10 @@ def connect(scheduler: Scheduler, *, onnx_threads: int | None = None) -> Iterato
 
     if scheduler.address is None:
         # One task per worker at a time: a dying worker then takes exactly one file down with it.
-        with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+        # No statistical profiler in the workers: it feeds only the dashboard (off here) and
+        # interrupts the task thread every 10 ms.
+        local_config = {"distributed.scheduler.worker-saturation": 1.0, "distributed.worker.profile.enabled": False}
+        with dask.config.set(local_config):
             cluster = LocalCluster(n_workers=scheduler.n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                    silence_logs=logging.ERROR)
         try:
