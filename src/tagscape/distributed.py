@@ -36,8 +36,6 @@ WORKERS_TIMEOUT = 120.0
 _LOCAL = re.compile(r"^local(?::(\d+))?$")
 _ADDRESS = re.compile(r"^(tcp|tls|ws|wss)://\S+$")
 
-log = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
 class Scheduler:
@@ -74,7 +72,7 @@ def _require_distributed() -> None:
 
 
 @contextmanager
-def connect(scheduler: Scheduler, *, onnx_threads: int | None = None) -> Iterator:
+def connect(scheduler: Scheduler) -> Iterator:
     """A ``distributed.Client`` to the scheduler (a LocalCluster is started and stopped here)."""
     _require_distributed()
     import dask
@@ -207,6 +205,7 @@ def results_on_dask(items: Sequence, model_ids: Sequence[str], *, scheduler: str
     ``on_connect(description)`` is called once the cluster is reachable, with a short text
     naming it (its workers and threads), for the progress bar.
     """
+    _require_distributed()
     from distributed import KilledWorker, as_completed
 
     scheduler = parse_scheduler(scheduler)
