@@ -186,3 +186,16 @@ def test_bad_scheduler_or_device_is_one_line_and_exit_code(music_dir, tmp_path, 
     with open_collection(data) as collection:
         counts = collection.store.counts("vgg-mtt")
         assert (counts.done, counts.failed) == (0, 0)  # nothing recorded: not even as failed
+
+
+def test_without_dask_the_message_says_what_to_install(music_dir, tmp_path):
+    """A Python where ``distributed`` cannot be imported (as without the extra): one line, exit 2."""
+    import subprocess
+    import sys
+
+    data = fresh_collection(music_dir, tmp_path)
+    code = "import sys; sys.modules['distributed'] = None; from tagscape.cli import main; main()"
+    result = subprocess.run([sys.executable, "-c", code, "extract", "-c", str(data), "-m", "vgg-mtt", "--scheduler", "local:2"],
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert result.returncode == 2, result.stderr
+    assert "pip install 'tagscape[cluster]'" in result.stderr and "Traceback" not in result.stderr
