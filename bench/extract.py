@@ -5,6 +5,11 @@ Usage::
 
     python bench/extract.py [FILE] [--vs-original] [--workers 1,2] [--minutes-long 60] [--variants]
     python bench/extract.py [FILE] --scheduler local:2 [--scheduler-repeats 2]
+    python bench/extract.py [FILE] --vggish-only [--vggish-batch-sizes 1,2,4,8,16,32] [--threads 1,2]
+
+``--vggish-only`` measures VGGish alone (its mel front end and its network with random weights
+of the release's shapes, batch size x threads), next to the musicnn models' mel and networks.
+VGGish is part of the full run too (its weights are in no package, so random ones are used).
 
 ``--scheduler`` times the same folder of tracks on the process pool and on Dask, alternating,
 and prints Dask's overhead on one machine (nothing else is measured then).
@@ -46,7 +51,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import tagscape.models.session as session_module  # noqa: E402
 from tagscape.audio.decode import stream_audio  # noqa: E402
-from tagscape.audio.mel import PatchStream  # noqa: E402
+from tagscape.audio.mel import VGGISH_MEL, PatchStream  # noqa: E402
 from tagscape.models.checkpoint import load_checkpoint  # noqa: E402
 from tagscape.models.registry import DEFAULT_MODELS, get_model  # noqa: E402
 from tagscape.models.session import DEFAULT_BATCH_SIZE, converted_path, load_tagger  # noqa: E402
@@ -306,6 +311,31 @@ def onnx_macs(path: Path) -> int:
     return total
 
 
+def vggish_macs(n_frames: int = 96, n_mels: int = 64) -> dict[str, int]:
+    """MACs per patch of graphs.build_vggish: six 3x3 "same" convs (four followed by 2x2 pools), three dense."""
+    from tagscape.models.graphs import VGGISH_CONVS, VGGISH_DENSES, VGGISH_POOL_AFTER
+
+    t, f, macs = n_frames, n_mels, {}
+    for layer, cin, cout in VGGISH_CONVS:
+        macs[layer] = t * f * cout * 9 * cin
+        if layer in VGGISH_POOL_AFTER:
+            t, f = t // 2, f // 2
+    for layer, k_in, k_out in VGGISH_DENSES:
+        macs[layer] = k_in * k_out
+    return macs
+
+
+def vggish_random_graph(folder: Path, seed: int = 0) -> Path:
+    """VGGish's ONNX graph with random weights of the release's shapes (the real ones are not in any package)."""
+    from tagscape.models.graphs import build_vggish, vggish_variable_shapes
+
+    rng = np.random.default_rng(seed)
+    weights = {name: (rng.standard_normal(shape, dtype=np.float32) * np.float32(np.sqrt(2.0 / max(1, int(np.prod(shape[:-1])))))) for name, shape in vggish_variable_shapes().items()}
+    path = folder / "vggish-random.onnx"
+    path.write_bytes(build_vggish(weights).SerializeToString())
+    return path
+
+
 def flops_per_patch(spec) -> tuple[float, float]:
     """(from the checkpoint's shapes, from the converted ONNX graph), 2 FLOPs per MAC."""
     variables = load_checkpoint(spec.weights_dir())
@@ -426,6 +456,8 @@ def main() -> None:
     parser.add_argument("--retry-wait", type=float, default=60, help="seconds to wait for an idle machine before retrying a disturbed run")
     parser.add_argument("--quiet-wait", type=float, default=60, help="seconds to wait for an idle machine before each section")
     parser.add_argument("--variants", action="store_true", help="also time settings tagscape does not ship (spinning, BLAS threads, arena)")
+    parser.add_argument("--vggish-only", action="store_true", help="only VGGish (mel and network with random weights) beside the musicnn mel")
+    parser.add_argument("--vggish-batch-sizes", default="1,2,4,8,16,32", help="batch sizes to sweep for VGGish")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--_child-memory", dest="child_memory", help=argparse.SUPPRESS)
     parser.add_argument("--_child-batch", dest="child_batch", type=int, default=DEFAULT_BATCH_SIZE, help=argparse.SUPPRESS)
@@ -468,7 +500,12 @@ class Bench:
         self.machine()
         self.input()
         self.front_end()
+        if args.vggish_only:
+            self.models_alone()
+            self.vggish()
+            return
         self.models_alone()
+        self.vggish()
         self.sweep()
         self.end_to_end()
         if args.minutes_long > 0:
@@ -544,6 +581,68 @@ class Bench:
         serial = sum(self.alone.values())
         say(f"the four one after another: {serial:.2f} s -> {self.audio_s / serial:.1f} x real time (networks only)")
         say(f"target: each network >= 40 % of the matmul rate ({self.mm[2]:.1f} GFLOP/s, 2 threads)")
+
+    def vggish(self) -> None:
+        """VGGish: its own front end (0.96 s patches) and its network with random weights, batch x threads."""
+        from tagscape.models.registry import VGGISH
+        from tagscape.models.session import Tagger, session_options
+
+        import onnxruntime as ort
+
+        args = self.args
+        self.quiet()
+        section("VGGish mel only: PatchStream(params=VGGISH_MEL) over the decoded chunks")
+        chunks = list(stream_audio(self.path, sr=16000))
+
+        def mel():
+            stream = PatchStream(params=VGGISH_MEL)
+            parts = [stream.push(chunk) for chunk in chunks]
+            parts.append(stream.finish())
+            return np.concatenate(parts)
+
+        m, patches, note = best_of(mel, 5)
+        say(f"{len(patches)} patches {patches.shape[1:]} in {m.wall:.3f} s: {self.audio_s / m.wall:8.1f} x real time "
+            f"(musicnn/VGG front end: {self.audio_s / self.mel_s:.1f} x)  ({note})")
+        say(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+        self.quiet()
+        macs = vggish_macs()
+        flops = 2.0 * sum(macs.values())
+        t = time.perf_counter()
+        path = vggish_random_graph(self.tmp)
+        say(f"\nVGGish network, random weights (72.1 M parameters; graph built in {time.perf_counter() - t:.1f} s): "
+            f"{flops / 1e9:.3f} GFLOP per 0.96 s patch (ONNX graph: {2 * onnx_macs(path) / 1e9:.3f}); "
+            f"dense layers {100 * sum(v for k, v in macs.items() if k.startswith('fc')) / sum(macs.values()):.0f} % of it")
+        batch_sizes = [int(b) for b in args.vggish_batch_sizes.split(",") if b]
+        thread_counts = [int(x) for x in args.threads.split(",") if x]
+        n = max(64, max(batch_sizes) * 2)
+        sweep_patches = np.concatenate([patches] * (-(-n // len(patches))))[:n]
+        say(f"{n} patches per cell ({n * VGGISH.segment_seconds:.0f} s of audio), best of {args.sweep_repeats}; '*' = disturbed by other load")
+        say("threads" + "".join(f"{'b=' + str(b):>19s}" for b in batch_sizes))
+        results = {}
+        for threads in thread_counts:
+            session = ort.InferenceSession(str(path), sess_options=session_options(threads), providers=["CPUExecutionProvider"])
+            tagger = Tagger(VGGISH, session)
+            cells = []
+            for b in batch_sizes:
+                tagger.batch_size = b
+                tagger(sweep_patches[:b])  # warm-up
+                m, _, note = best_of(lambda: tagger(sweep_patches), args.sweep_repeats)
+                pps = n / m.wall
+                results[threads, b] = pps
+                cells.append(f"{pps:6.1f} ({pps * VGGISH.segment_seconds:5.1f}x){'*' if 'DISTURBED' in note else ' '}")
+            say(f"{threads:7d}" + "".join(f"{c:>19s}" for c in cells))
+            del tagger, session
+        (pps, threads, b) = max((v, t, b) for (t, b), v in results.items())
+        gf = pps * flops / 1e9
+        say(f"best VGGish: batch {b}, {threads} thread(s): {pps:.1f} patches/s = {pps * VGGISH.segment_seconds:.1f} x real time, "
+            f"{gf:.1f} GFLOP/s = {100 * gf / self.mm[threads]:.1f} % of matmul ({threads} thr)")
+        shipped = getattr(session_module, "VGGISH_BATCH_SIZE", DEFAULT_BATCH_SIZE)
+        say(f"VGGish's default batch size (session.VGGISH_BATCH_SIZE) is {shipped}: "
+            f"{results.get((max(thread_counts), shipped), float('nan')):.1f} patches/s at {max(thread_counts)} threads")
+        for model_id, seconds in getattr(self, "alone", {}).items():
+            say(f"  vs {model_id:12s} network alone: {self.audio_s / seconds:6.1f} x real time")
+        say(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     def sweep(self) -> None:
         args = self.args

@@ -94,7 +94,8 @@ class Extractor:
     threads : int, optional
         ONNX Runtime intra-op threads per model (default: ONNX Runtime's choice).
     batch_size : int, optional
-        Patches per network call (default: the device's, 1 on the CPU).
+        Patches per network call (default: the device's, 1 on the CPU, where VGGish takes
+        :data:`~tagscape.models.session.VGGISH_BATCH_SIZE`).
     device : str, optional
         ``cpu`` (default) or ``cuda[:N]`` (needs onnxruntime-gpu).
     """
@@ -104,7 +105,7 @@ class Extractor:
         self.device = parse_device(device)
         self.batch_size = batch_size or self.device.batch_size
         self.taggers: dict[str, Tagger] = {
-            spec.model_id: load_tagger(spec, threads=threads, batch_size=self.batch_size, device=self.device) for spec in self.specs
+            spec.model_id: load_tagger(spec, threads=threads, batch_size=batch_size, device=self.device) for spec in self.specs
         }
 
     def _groups(self, specs: list[ModelSpec]) -> dict[MelParams, list[str]]:
@@ -131,7 +132,8 @@ class Extractor:
             if patches.size:
                 pending[params].append(patches)
             n_pending = sum(len(p) for p in pending[params])
-            if n_pending == 0 or (n_pending < self.batch_size and not flush):
+            wanted = max(self.taggers[model_id].batch_size for model_id in groups[params])
+            if n_pending == 0 or (n_pending < wanted and not flush):
                 return
             batch = np.concatenate(pending[params])
             pending[params] = []

@@ -31,6 +31,14 @@ CACHE_ENV = "TAGSCAPE_CACHE"
 #: (peak RSS 2.7 GiB at 16 for all four models, 0.8 GiB at 4).
 DEFAULT_BATCH_SIZE = 1
 
+#: VGGish on the CPU wants larger batches: its dense layers hold 67 M weights (268 MB), read once
+#: per call, so batch 1 is bound by memory bandwidth. bench/extract.py --vggish-only on 2 cores:
+#: see VGGISH_BATCH_NOTE in the README's measurements (the fastest batch, memory still small).
+VGGISH_BATCH_SIZE = 16
+
+#: Patches per call on the CPU for architectures that differ from the device's default.
+CPU_BATCH_SIZES = {"vggish": VGGISH_BATCH_SIZE}
+
 
 def cache_dir() -> Path:
     """Where converted graphs live: ``$TAGSCAPE_CACHE`` or ``~/.cache/tagscape``."""
@@ -127,14 +135,21 @@ def session_options(threads: int | None) -> ort.SessionOptions:
     return options
 
 
+def default_batch_size(spec: ModelSpec, device: Device) -> int:
+    """Patches per call for a model on a device: the device's, except where :data:`CPU_BATCH_SIZES` says."""
+    if device.kind == "cpu":
+        return CPU_BATCH_SIZES.get(spec.architecture, device.batch_size)
+    return device.batch_size
+
+
 def load_tagger(spec: ModelSpec, *, threads: int | None = None, batch_size: int | None = None, device: str | Device | None = None) -> Tagger:
     """Convert (once) and load a model on ``device`` (``cpu``, the default, or ``cuda[:N]``).
 
-    ``batch_size`` defaults to the device's (:data:`tagscape.models.devices.BATCH_SIZES`).
+    ``batch_size`` defaults to :func:`default_batch_size` (the device's; VGGish's own on the CPU).
     """
     device = parse_device(device)
     check_available(device)
     path = converted_path(spec)
     session = ort.InferenceSession(str(path), sess_options=session_options(threads), providers=device.providers())
     check_session(device, session)
-    return Tagger(spec, session, batch_size or device.batch_size)
+    return Tagger(spec, session, batch_size or default_batch_size(spec, device))
