@@ -7,8 +7,10 @@ Usage::
                             [--queries 1000] [--exact-sizes 10000,30000,100000,300000,1000000]
                             [--data-dir DIR] [--json FILE]
 
-    # MTG-Jamendo scale (about 20-30 min on 2 cores per library; run it in the background):
-    nohup python bench/similar.py --size 4500000 --libraries usearch-i8 > bench-similar-4.5M.log 2>&1 &
+    # MTG-Jamendo scale (23 min on 2 busy cores for these two: 4 min of exact ground truth,
+    # 11 + 6 min of building; run it in the background):
+    nohup python bench/similar.py --size 4500000 --libraries usearch-f16,hnswlib --efs 64,128,256,512 \
+        --exact-sizes 1000000 > bench-similar-4.5M.log 2>&1 &
 
 Data: the synthetic ``embeddings`` layer of ``bench/projections.py`` (tracks of 40-110 segments,
 each a slow random walk in a 32-d latent space mapped to 200 dims plus noise; float16 ``.npy``,
