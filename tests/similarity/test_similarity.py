@@ -238,3 +238,15 @@ def test_the_cli_builds_reports_and_keeps_indexes_up_to_date(synthetic):
     assert bad.exit_code == 2 and "Traceback" not in bad.output
     unknown = runner.invoke(main, ["index-similarity", "-c", folder, "-m", "vgg-msd"])
     assert unknown.exit_code == 2 and "vgg-msd" in unknown.output and "Traceback" not in unknown.output
+
+
+def test_a_read_only_collection_answers_without_writing(synthetic):
+    synthetic.layer(MODEL, "embeddings")  # the arrays exist; nothing else does
+    with open_collection(synthetic.data_dir, readonly=True) as readonly:
+        track = readonly.tracks()[0]["track_id"]
+        result = SimilarityStore(readonly).similar(MODEL, "embeddings", track, level="track", k=3)
+        assert len(result.items) == 3 and result.method == "exact"
+    assert not (synthetic.data_dir / "similarity").exists()
+    written = SimilarityStore(synthetic).similar(MODEL, "embeddings", track, level="track", k=3)
+    assert [i.track_id for i in written.items] == [i.track_id for i in result.items]
+    assert (synthetic.data_dir / "similarity" / f"{MODEL}.embeddings.track-means.npy").is_file()

@@ -160,7 +160,7 @@ class SimilarityStore:
                     pass  # a data folder we may not write: recomputed by the next process
             return means
 
-        return _cached(("means", str(path)), tuple(stamp.values()), make)
+        return _cached(("means", str(path), getattr(self.collection, "readonly", False)), tuple(stamp.values()), make)
 
     def _unit_rows(self, model_id: str, layer: str, array: LayerArray) -> np.ndarray:
         """The layer's rows normalised to float32 (only for layers small enough for exact search)."""
