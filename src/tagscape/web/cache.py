@@ -42,6 +42,10 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM", list(CODINGS))
     app.config.setdefault("COMPRESS_BR_LEVEL", BROTLI_QUALITY)
     app.config.setdefault("COMPRESS_LEVEL", GZIP_LEVEL)
+    # Streamed responses (files: the static bundle, audio with HTTP Range) stay as they are:
+    # flask-compress would swap the file for a generator and never close the file, and a
+    # compressed 206 body would no longer match its Content-Range.
+    app.config.setdefault("COMPRESS_STREAMS", False)
     Compress(app)
     app.extensions["tagscape.responses"] = ResponseCache(app.config.get("TAGSCAPE_RESPONSE_CACHE_BYTES", DEFAULT_MAX_BYTES))
 
