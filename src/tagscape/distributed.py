@@ -84,7 +84,8 @@ def connect(scheduler: Scheduler) -> Iterator:
         # interrupts the task thread every 10 ms.
         local_config = {"distributed.scheduler.worker-saturation": 1.0, "distributed.worker.profile.enabled": False}
         with dask.config.set(local_config):
-            cluster = LocalCluster(n_workers=scheduler.n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            # The scheduler always serves HTTP (status, metrics); a free loopback port, never a taken 8787.
+            cluster = LocalCluster(n_workers=scheduler.n_workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                                    silence_logs=logging.ERROR)
         try:
             with Client(cluster) as client:

@@ -76,7 +76,8 @@ def cluster():
     import dask
 
     with dask.config.set({"distributed.scheduler.worker-saturation": 1.0, "distributed.scheduler.allowed-failures": 1}):
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL) as local:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
+                                      silence_logs=logging.CRITICAL) as local:
             with distributed.Client(local) as client:
                 yield local, client
 
