@@ -7,6 +7,8 @@ it. The VGGish network itself is tested in tests/models (its weights are not in 
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 import threading
 from urllib.parse import parse_qs, urlparse
@@ -19,7 +21,7 @@ from tagscape.collection import open_collection
 from tagscape.models.registry import ADDED_WEIGHTS_ENV
 from tagscape.web import create_app
 from tagscape.web.points import parse_binary
-from test_explorer import isolated_point, plot_box, points, wait_idle
+from test_explorer import download, isolated_point, lasso, plot_box, points, wait_idle
 
 VGGISH = "vggish-audioset"
 SEGMENT = 0.96
@@ -71,7 +73,7 @@ def vggish_server(vggish_app):
 
 @pytest.fixture
 def vpage(browser, vggish_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
     tab = context.new_page()
     problems: list[str] = []
     tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
@@ -168,6 +170,19 @@ def test_explorer_shows_vggish_beside_a_3_s_model_and_plays_exact_segments(vpage
     vpage.wait_for_function("window.tagscape.plots[1].linkedHover !== null && window.tagscape.plots[1].linkedHover !== undefined")
     linked = second[vpage.evaluate("window.tagscape.plots[1].linkedHover")]
     assert (linked["track"], linked["segment"]) == (target["track"], int((start + SEGMENT / 2) // 2.992))
+
+    # Exports: each selected 0.96 s segment with its exact time range.
+    vpage.mouse.move(5, 5)
+    left, top, width, height = plot_box(vpage, 0)
+    lasso(vpage, [(left + width * 0.15, top + height * 0.15), (left + width * 0.85, top + height * 0.2), (left + width * 0.6, top + height * 0.85)])
+    selected = vpage.evaluate("window.tagscape.plots[0].selected")
+    assert len(selected) >= 5
+    rows = list(csv.DictReader(io.StringIO(download(vpage, "#export-csv"))))
+    assert {(int(r["track_id"]), int(r["segment"])) for r in rows} == {(first[i]["track"], first[i]["segment"]) for i in selected}
+    for row in rows:
+        assert float(row["start"]) == pytest.approx(int(row["segment"]) * SEGMENT, abs=1e-3)
+        assert float(row["end"]) - float(row["start"]) == pytest.approx(SEGMENT, abs=1e-3)
+    vpage.click("#clear-selection")
 
     n_segments = vpage.evaluate("Array.from(window.tagscape.plots[0].data.meta.tracks.n_segments)")
     vpage.check("input[name=mode][value=trajectories]")
