@@ -21,6 +21,12 @@ function radios(name, items, value, onChange) {
     el('input', { type: 'radio', name, value: v, checked: String(value) === String(v), onchange: () => onChange(v) }), ` ${label}`)));
 }
 
+// A line per model that cannot be shown because its weights were never added (VGGish): what to do.
+function missingWeights(catalog) {
+  return catalog.models.filter((m) => !m.extracted && String(m.weights_status || '').startsWith('weights missing'))
+    .map((m) => el('p', { class: 'muted model-missing', text: `${m.architecture_name} (${m.dataset}): ${m.weights_status}` }));
+}
+
 // Model, layer, projection and axes of one plot.
 class MapControls {
   constructor(container, index, catalog, onChange) {
@@ -187,7 +193,7 @@ export class Controls {
     this.selectionBox = el('div');
 
     container.append(
-      section('Map', mapBox, el('label', { class: 'check' }, this.compare, ' compare with a second map'), this.compareBox),
+      section('Map', mapBox, el('label', { class: 'check' }, this.compare, ' compare with a second map'), this.compareBox, ...missingWeights(catalog)),
       section('Tracks', field('how many', this.limit), field('which', this.sample), field('seed', this.seed),
         this.filterBox = el('details', { class: 'filters' }, el('summary', { text: 'filters' }),
           field('artist', this.filters.artist), field('album', this.filters.album), field('genre', this.filters.genre),

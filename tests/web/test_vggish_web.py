@@ -192,3 +192,27 @@ def test_explorer_shows_vggish_beside_a_3_s_model_and_plays_exact_segments(vpage
     wait_idle(vpage)
     assert vpage.evaluate("window.tagscape.plots[0].data.x.length") == len(n_segments) == 10
     assert vpage.evaluate("window.tagscape.plots[0].overlayStats.circles") == 10
+
+
+def test_without_weights_the_explorer_says_what_to_download_and_run(page, monkeypatch, tmp_path):
+    monkeypatch.setenv(ADDED_WEIGHTS_ENV, str(tmp_path))  # the shared collection: VGGish never extracted
+    page.goto(f"{page.base_url}/")
+    wait_idle(page)
+    note = page.text_content(".model-missing")
+    assert note == ("VGGish (AudioSet): weights missing: download https://storage.googleapis.com/audioset/vggish_model.ckpt "
+                    "and run: tagscape models add vggish-audioset vggish_model.ckpt")
+    assert VGGISH not in page.evaluate("Array.from(document.querySelectorAll('#arch option'), (o) => o.textContent).join(' ')")
+
+
+def test_project_and_status_commands_handle_vggish(vggish_dir):
+    from click.testing import CliRunner
+
+    from tagscape.cli import main
+
+    projected = CliRunner().invoke(main, ["project", "-c", str(vggish_dir), "-m", VGGISH, "--method", "pca"])
+    assert projected.exit_code == 0, projected.output
+    assert f"{VGGISH} embeddings pca" in " ".join(projected.output.split())
+    wrong = CliRunner().invoke(main, ["project", "-c", str(vggish_dir), "-m", VGGISH, "--layer", "taggrams", "--method", "pca"])
+    assert wrong.exit_code == 2 and "has no layer 'taggrams'" in wrong.output and "Traceback" not in wrong.output
+    status = CliRunner().invoke(main, ["status", "-c", str(vggish_dir)])
+    assert f"{VGGISH} done     10  pending      0  failed      0" in status.output
