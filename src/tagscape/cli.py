@@ -46,13 +46,14 @@ def _model_choice():
 @click.option("--model", "-m", "models", multiple=True, type=_model_choice(), help=MODEL_HELP)
 @click.option("--output", "-o", required=True, help="OUT.npz, OUT.json, or '-' / '-.json' for JSON on stdout.")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="ONNX Runtime threads per model.")
-def analyze(file: Path, models: tuple[str, ...], output: str, threads: int | None):
+@click.option("--device", default="cpu", show_default=True, help="Where the networks run: cpu, cuda or cuda:N (needs onnxruntime-gpu).")
+def analyze(file: Path, models: tuple[str, ...], output: str, threads: int | None, device: str):
     """Tag one FILE: per-segment taggrams and embeddings for each model."""
     import numpy as np
 
     from tagscape.pipeline import analyze as run_analysis
 
-    result = run_analysis(file, models or None, threads=threads)
+    result = run_analysis(file, models or None, threads=threads, device=device)
     if output in ("-", "-.json"):
         json.dump(result.to_json_dict(), sys.stdout)
         sys.stdout.write("\n")

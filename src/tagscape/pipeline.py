@@ -159,6 +159,6 @@ class Extractor:
         return analysis
 
 
-def analyze(path: str | os.PathLike, models: Sequence[str] | None = None, *, threads: int | None = None) -> Analysis:
+def analyze(path: str | os.PathLike, models: Sequence[str] | None = None, *, threads: int | None = None, device: str | None = None) -> Analysis:
     """Taggrams and embeddings of one file for the given models (see :func:`resolve_models` for the default)."""
-    return Extractor(models, threads=threads).analyze(path)
+    return Extractor(models, threads=threads, device=device).analyze(path)

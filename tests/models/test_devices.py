@@ -63,3 +63,16 @@ def test_cuda_session_runs_on_the_gpu_and_matches_the_cpu():
     assert gpu.session.get_providers()[0] == "CUDAExecutionProvider" and gpu.batch_size == 64
     cpu = load_tagger(spec, threads=1)
     np.testing.assert_allclose(gpu(patches)["taggrams"], cpu(patches)["taggrams"], atol=1e-3)
+
+
+@pytest.mark.skipif(HAS_CUDA_PROVIDER, reason="onnxruntime-gpu is installed here")
+def test_analyze_on_cuda_without_onnxruntime_gpu_is_one_line_and_exit_code_2(music_files, tmp_path):
+    from click.testing import CliRunner
+
+    from tagscape.cli import main
+
+    result = CliRunner().invoke(main, ["analyze", str(music_files[0]), "-m", "vgg-mtt", "--device", "cuda", "-o", str(tmp_path / "out.npz")])
+    assert result.exit_code == 2 and "needs onnxruntime-gpu" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out.npz").exists()
+    bad = CliRunner().invoke(main, ["analyze", str(music_files[0]), "--device", "tpu", "-o", str(tmp_path / "out.npz")])
+    assert bad.exit_code == 2 and "--device must be cpu, cuda or cuda:N" in bad.output
