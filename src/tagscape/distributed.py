@@ -138,7 +138,11 @@ def _threads_here(config: WorkerConfig) -> int:
 
 
 def worker_extractor(config: WorkerConfig):
-    """This worker's loaded models for ``config`` (loaded on first use, then kept)."""
+    """This worker's loaded models for ``config`` (loaded on first use, then kept).
+
+    A long-lived cluster may serve several runs with other models: only the latest set stays
+    loaded, so a worker's memory does not grow run after run.
+    """
     from tagscape.pipeline import Extractor
 
     threads = _threads_here(config)
@@ -146,6 +150,7 @@ def worker_extractor(config: WorkerConfig):
     with _extractors_lock:
         extractor = _extractors.get(key)
         if extractor is None:
+            _extractors.clear()
             extractor = _extractors[key] = Extractor(config.model_ids, threads=threads, batch_size=config.batch_size, device=config.device)
     return extractor
 
