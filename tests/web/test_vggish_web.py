@@ -204,6 +204,18 @@ def test_without_weights_the_explorer_says_what_to_download_and_run(page, monkey
     assert VGGISH not in page.evaluate("Array.from(document.querySelectorAll('#arch option'), (o) => o.textContent).join(' ')")
 
 
+def test_without_weights_the_api_says_what_to_download_and_run(client, monkeypatch, tmp_path):
+    monkeypatch.setenv(ADDED_WEIGHTS_ENV, str(tmp_path))
+    response = client.get(f"/api/points?model={VGGISH}")
+    assert response.status_code == 404
+    assert response.get_json()["message"] == (
+        f"no {VGGISH} results in this collection yet; its weights are missing: download "
+        f"https://storage.googleapis.com/audioset/vggish_model.ckpt and run: tagscape models add {VGGISH} vggish_model.ckpt, "
+        f"then: tagscape extract -m {VGGISH}")
+    row = next(m for m in client.get("/api/models").get_json()["models"] if m["model_id"] == VGGISH)
+    assert not row["extracted"] and row["weights_status"].startswith("weights missing: download")
+
+
 def test_project_and_status_commands_handle_vggish(vggish_dir):
     from click.testing import CliRunner
 

@@ -95,6 +95,17 @@ class ModelSpec:
     def add_command(self) -> str:
         return f"tagscape models add {self.model_id} {self.download.rsplit('/', 1)[-1]}" if self.download else ""
 
+    def next_steps(self) -> str:
+        """What to run to get this model's results: extract, after adding missing weights first."""
+        extract = f"tagscape extract -m {self.model_id}"
+        try:
+            self.weights_dir()
+        except WeightsMissingError:
+            if self.weights_source == "added":
+                return f"its weights are missing: download {self.download} and run: {self.add_command}, then: {extract}"
+            return f"its weights are missing ({WEIGHTS_INSTALL}), then run: {extract}"
+        return f"run: {extract}"
+
     def weights_dir(self) -> Path:
         """The folder holding this model's checkpoint (``.index`` + ``.data-*``), or for an added
         model the converted ``weights.npz`` and its ``source.json``."""

@@ -150,7 +150,7 @@ def compute_points(collection, table: TrackTable, req: PointsRequest, *, cancel=
     if req.method not in METHODS:
         raise UsageError(f"unknown projection {req.method!r}; known: {', '.join(METHODS)}")
     if req.model_id not in collection.store.result_models():
-        raise NotFoundError(f"no {req.model_id} results in this collection yet; run: tagscape extract -m {req.model_id}")
+        raise NotFoundError(f"no {req.model_id} results in this collection yet; {spec.next_steps()}")
     value_column = _resolve_tag(spec, req.value) if req.value is not None else None
     rank_column = _resolve_tag(spec, req.rank) if req.rank is not None else None
 
