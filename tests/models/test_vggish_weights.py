@@ -148,9 +148,14 @@ def test_models_add_rejects_bad_files_in_one_line(homes, tmp_path):
     assert not (homes / "weights" / "vggish-audioset" / "weights.npz").exists()
 
 
-def test_models_add_converts_stores_and_then_vggish_runs(homes, release_like_checkpoint, tmp_path):
+@pytest.fixture(scope="module")
+def added(homes, release_like_checkpoint):
+    """``tagscape models add`` of the full-size checkpoint, once for the module."""
+    return _run("models", "add", "vggish-audioset", release_like_checkpoint[0])
+
+
+def test_models_add_converts_stores_and_then_vggish_runs(homes, release_like_checkpoint, added, tmp_path):
     path, weights = release_like_checkpoint
-    added = _run("models", "add", "vggish-audioset", path)
     assert added.exit_code == 0, added.output
     folder = homes / "weights" / "vggish-audioset"
     assert "18 variables (72,141,184 parameters)" in added.output and "V1" in added.output
@@ -175,6 +180,25 @@ def test_models_add_converts_stores_and_then_vggish_runs(homes, release_like_che
     assert vggish["segment_seconds"] == 0.96 and vggish["segment_starts"] == [0.0, 0.96]
     assert np.array(vggish["embeddings"]).shape == (2, 128) and "taggrams" not in vggish and vggish["tags"] == []
     assert len(models["vgg-mtt"]["taggrams"]) == 1  # the 3 s model on the same file: one repeat-padded patch
+
+
+def test_extract_stores_vggish_segments_of_0_96_s(homes, added, tmp_path):
+    from tagscape.collection import open_collection
+
+    folder = tmp_path / "songs"
+    folder.mkdir()
+    write_audio(folder / "a.ogg", chord(4.0, 44100), 44100)  # 1 + (64000 - 400) // 160 = 398 frames: 4 segments
+    write_audio(folder / "b.wav", chord(0.5, 16000), 16000)  # shorter than a segment: one, repeat-padded
+    assert _run("index", folder).exit_code == 0
+    extracted = _run("extract", "-c", folder, "-m", "vggish-audioset")
+    assert extracted.exit_code == 0 and "2 tracks extracted" in extracted.output, extracted.output
+    with open_collection(folder) as collection:
+        layer = collection.layer("vggish-audioset", "embeddings")
+        keys = {t["track_id"]: t["key"] for t in collection.tracks()}
+        counts = {keys[int(t)]: layer.track(t).shape for t in layer.track_ids}
+        seconds = {row[0] for row in collection.store.conn.execute("SELECT segment_seconds FROM results WHERE model_id = 'vggish-audioset'")}
+    assert counts == {"a.ogg": (4, 128), "b.wav": (1, 128)} and seconds == {0.96}
+    assert "vggish-audioset done      2  pending      0  failed      0" in _run("status", "-c", folder).output
 
 
 def test_a_full_size_essentia_style_frozen_graph_is_read_and_matched(homes, release_like_checkpoint):
