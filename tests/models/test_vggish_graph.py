@@ -1,8 +1,10 @@
-"""The VGGish ONNX graph against an independent numpy VGGish, with random full-size weights.
+"""The VGGish ONNX graph against two references, with random full-size weights.
 
-The reference works the way TF-slim does (NHWC, 'SAME' padding, flatten in (time, mel,
-channel) order) and shares no code with tagscape.models.graphs, which works in NCHW and
-permutes the first dense layer's rows instead of transposing activations.
+1. An independent numpy VGGish written here, the way TF-slim works (NHWC, 'SAME' padding,
+   flatten in (time, mel, channel) order); it shares no code with tagscape.models.graphs,
+   which works in NCHW and permutes the first dense layer's rows instead of transposing.
+2. TensorFlow itself (tests/data/vggish/network_reference.npz, made by make_fixtures.py in a
+   throwaway environment): the same weights, regenerated here from the stored seed.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
+from conftest import DATA
 from tagscape.models.graphs import build_vggish, vggish_variable_shapes
 from tfformats import vggish_random_weights
+
+TF_REFERENCE = DATA / "vggish" / "network_reference.npz"
 
 
 def conv3x3_same_relu(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -45,8 +50,14 @@ def numpy_vggish(mel: np.ndarray, weights: dict[str, np.ndarray]) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def weights():
-    return vggish_random_weights(seed=1)
+def tf_reference():
+    with np.load(TF_REFERENCE) as npz:
+        return {name: npz[name] for name in npz.files}
+
+
+@pytest.fixture(scope="module")
+def weights(tf_reference):
+    return vggish_random_weights(seed=int(tf_reference["seed"]))
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +81,18 @@ def test_graph_equals_numpy_vggish_on_random_input(weights, session, rng):
     assert ours.shape == (3, 128) and ours.dtype == np.float32
     assert np.abs(reference).max() > 0.1  # the random network does not collapse to zero
     assert np.abs(ours - reference).max() <= 1e-4
+
+
+def test_graph_equals_tensorflow_on_its_stored_patches(weights, session, tf_reference):
+    # The weights regenerated here are the ones TensorFlow used (numpy's PCG64 stream is the same
+    # under numpy 1.26 there and 2.x here; the checksum would say otherwise).
+    checksum = sum(float(np.sum(v, dtype=np.float64)) for v in weights.values())
+    assert checksum == pytest.approx(float(tf_reference["weights_checksum"]), rel=1e-12)
+    (ours,) = session.run(["embeddings"], {"mel": tf_reference["mel"]})
+    expected = tf_reference["embeddings"]
+    assert ours.shape == expected.shape == (3, 128) and np.abs(expected).max() > 0.1
+    assert np.abs(ours - expected).max() <= 1e-4
+    np.testing.assert_allclose(ours, numpy_vggish(tf_reference["mel"], weights), atol=1e-4)
 
 
 def test_batches_are_independent(session, rng):

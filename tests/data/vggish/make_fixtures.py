@@ -19,6 +19,9 @@ It writes, next to itself:
     output ``model/vggish/embeddings``), made with ``convert_variables_to_constants``.
 ``tiny_expected.npz``
     The values both files must decode to.
+``network_reference.npz``
+    VGGish's embeddings computed by TensorFlow ops (as ``vggish_slim.py`` defines the network)
+    for three random patches, with full-size random weights regenerated from ``seed``.
 ``logmel_reference.npz``
     A 1.5 s signal (``y16``: int16 samples, divide by 32768) and its VGGish log-mel computed with ``tf.signal`` from the published
     parameters (16 kHz, 400-sample periodic Hann window, hop 160, FFT 512, 64 HTK mel bands
@@ -116,11 +119,59 @@ def write_logmel_reference() -> None:
     np.savez_compressed(HERE / "logmel_reference.npz", y16=y16, log_mel=log_mel.numpy().astype(np.float32))
 
 
+# The release's layer shapes, in vggish_slim.py's order (the same order as
+# tagscape.models.graphs.vggish_variable_shapes, which tests/models/tfformats.py walks).
+CONVS = (("conv1", 1, 64), ("conv2", 64, 128), ("conv3/conv3_1", 128, 256), ("conv3/conv3_2", 256, 256),
+         ("conv4/conv4_1", 256, 512), ("conv4/conv4_2", 512, 512))
+DENSES = (("fc1/fc1_1", 12288, 4096), ("fc1/fc1_2", 4096, 4096), ("fc2", 4096, 128))
+
+
+def full_size_random_weights(seed: int) -> dict[str, np.ndarray]:
+    """The same values as tests/models/tfformats.vggish_random_weights(seed)."""
+    rng = np.random.default_rng(seed)
+    shapes = {}
+    for layer, n_in, n_out in CONVS:
+        shapes[f"vggish/{layer}/weights"], shapes[f"vggish/{layer}/biases"] = (3, 3, n_in, n_out), (n_out,)
+    for layer, n_in, n_out in DENSES:
+        shapes[f"vggish/{layer}/weights"], shapes[f"vggish/{layer}/biases"] = (n_in, n_out), (n_out,)
+    weights = {}
+    for name, shape in shapes.items():
+        if name.endswith("/biases"):
+            weights[name] = (0.05 * rng.standard_normal(shape)).astype(np.float32)
+        else:
+            fan_in = int(np.prod(shape[:-1]))
+            weights[name] = rng.standard_normal(shape, dtype=np.float32) * np.float32(np.sqrt(2.0 / fan_in))
+    return weights
+
+
+def write_network_reference(seed: int = 11) -> None:
+    """VGGish run by TensorFlow as vggish_slim.py defines it (conv 3x3 SAME + ReLU, max-pool 2x2
+    SAME, flatten, fc1 x2 ReLU, fc2 linear) on full-size random weights and random patches.
+    Only the patches, the outputs and a checksum of the weights are stored (the weights are
+    regenerated from the seed by the test)."""
+    weights = full_size_random_weights(seed)
+    checksum = np.float64(sum(float(np.sum(v, dtype=np.float64)) for v in weights.values()))
+    mel = np.random.default_rng(seed + 1).uniform(-4.6, 3.0, (3, 96, 64)).astype(np.float32)
+    x = tf.reshape(tf.constant(mel), (-1, 96, 64, 1))
+    for layer, _, _ in CONVS:
+        x = tf.nn.relu(tf.nn.conv2d(x, weights[f"vggish/{layer}/weights"], 1, "SAME") + weights[f"vggish/{layer}/biases"])
+        if layer in ("conv1", "conv2", "conv3/conv3_2", "conv4/conv4_2"):
+            x = tf.nn.max_pool2d(x, 2, 2, "SAME")
+    x = tf.reshape(x, (x.shape[0], -1))
+    for i, (layer, _, _) in enumerate(DENSES):
+        x = tf.matmul(x, weights[f"vggish/{layer}/weights"]) + weights[f"vggish/{layer}/biases"]
+        if i < len(DENSES) - 1:
+            x = tf.nn.relu(x)
+    np.savez_compressed(HERE / "network_reference.npz", seed=np.int64(seed), weights_checksum=checksum, mel=mel,
+                        embeddings=x.numpy().astype(np.float32))
+
+
 if __name__ == "__main__":
     values = tiny_values()
     np.savez(HERE / "tiny_expected.npz", **values)
     write_v1(values)
     write_frozen(values)
     write_logmel_reference()
+    write_network_reference()
     for path in sorted(HERE.iterdir()):
         print(path.name, path.stat().st_size)
