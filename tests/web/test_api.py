@@ -66,6 +66,8 @@ def test_tracks_filters_and_paging(client):
     assert all(t["duration"] >= 20 for t in client.get("/api/tracks?min_duration=20").get_json()["tracks"])
     ids = [t["track_id"] for t in everything["tracks"]]
     assert [t["track_id"] for t in client.get(f"/api/tracks?ids={ids[3]},{ids[1]}").get_json()["tracks"]] == [ids[1], ids[3]]
+    many = ",".join(map(str, [ids[1]] + list(range(10_000, 10_400))))  # 401 ids: far more than 500 characters
+    assert [t["track_id"] for t in client.get(f"/api/tracks?ids={many}").get_json()["tracks"]] == [ids[1]]
     assert [t["track_id"] for t in client.get("/api/tracks?limit=3").get_json()["tracks"]] == ids[:3]
     page = client.get("/api/tracks?offset=2&page_size=3").get_json()
     assert page["total"] == 10 and [t["track_id"] for t in page["tracks"]] == ids[2:5]

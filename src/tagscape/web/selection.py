@@ -43,7 +43,7 @@ class Selection:
 
 
 def _ids_arg(name: str) -> tuple[int, ...] | None:
-    raw = str_arg(name)
+    raw = str_arg(name, max_length=MAX_IDS * 12)  # room for MAX_IDS ids of up to 11 digits
     if raw is None:
         return None
     try:
