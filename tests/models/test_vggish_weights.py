@@ -182,6 +182,15 @@ def test_models_add_converts_stores_and_then_vggish_runs(homes, release_like_che
     assert len(models["vgg-mtt"]["taggrams"]) == 1  # the 3 s model on the same file: one repeat-padded patch
 
 
+def test_an_unwritable_weights_folder_is_one_line(release_like_checkpoint, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the weights folder should be")
+    monkeypatch.setenv(ADDED_WEIGHTS_ENV, str(blocker))
+    result = _run("models", "add", "vggish-audioset", release_like_checkpoint[0])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1].startswith(f"Error: cannot write the weights to {blocker / 'vggish-audioset'} (")
+
+
 def test_extract_stores_vggish_segments_of_0_96_s(homes, added, tmp_path):
     from tagscape.collection import open_collection
 

@@ -25,7 +25,7 @@ from tagscape.models.checkpoint import load_checkpoint
 from tagscape.models.checkpoint_v1 import is_v1_checkpoint, load_checkpoint_v1
 from tagscape.models.graphdef import load_graph_constants
 from tagscape.models.graphs import vggish_variable_shapes
-from tagscape.models.registry import ADDED_MANIFEST_FILE, ADDED_WEIGHTS_FILE, MODELS, ModelSpec, added_weights_root
+from tagscape.models.registry import ADDED_MANIFEST_FILE, ADDED_WEIGHTS_ENV, ADDED_WEIGHTS_FILE, MODELS, ModelSpec, added_weights_root
 
 #: The variables each added architecture needs, name -> shape.
 EXPECTED = {"vggish": vggish_variable_shapes}
@@ -145,10 +145,15 @@ def add_weights(spec: ModelSpec, path: Path) -> AddReport:
     found, source_format = read_weights_file(path)
     variables = match_variables(found, EXPECTED[spec.architecture](), what=str(path))
     folder = added_weights_root() / spec.model_id
-    folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{ADDED_WEIGHTS_FILE}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as fh:
-        np.savez(fh, **variables)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **variables)
+    except OSError as exc:
+        if tmp.parent.is_dir():
+            tmp.unlink(missing_ok=True)
+        raise UsageError(f"cannot write the weights to {folder} ({exc.strerror or exc}); set {ADDED_WEIGHTS_ENV} to a writable folder") from None
     weights_sha = _sha256(tmp)
     source = path.resolve()
     manifest = {
