@@ -58,3 +58,15 @@ def test_models_list_says_where_weights_are(tmp_path):
     assert rows["vgg-msd"]["layers"] == {"taggrams": 50, "embeddings": 256}
     assert rows["musicnn-mtt"]["available"] and "MTT_musicnn" in rows["musicnn-mtt"]["weights"]
     assert abs(rows["musicnn-msd"]["segment_seconds"] - 2.992) < 1e-9
+
+
+def test_an_unwritable_graph_cache_is_one_line_naming_the_folder(tmp_path, monkeypatch):
+    """Converting a model needs the cache folder; one that cannot be made is a clear message."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("TAGSCAPE_CACHE", str(blocker / "cache"))
+    audio = write_audio(tmp_path / "a.wav", chord(4.0, 16000), 16000)
+    result = CliRunner().invoke(main, ["analyze", str(audio), "-m", "vgg-mtt", "--output", "-.json"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "cannot write the converted vgg-mtt graph" in result.output and "TAGSCAPE_CACHE" in result.output

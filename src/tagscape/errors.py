@@ -55,6 +55,13 @@ class WeightsMissingError(TagscapeError):
     exit_code = 2
 
 
+class CacheError(TagscapeError):
+    """A cache folder tagscape must write to (converted graphs) is not writable."""
+
+    http_status = 500
+    exit_code = 1
+
+
 class CheckpointError(TagscapeError):
     """A checkpoint file that is not in the expected format or lacks a variable."""
 

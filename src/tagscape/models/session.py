@@ -7,6 +7,7 @@ converter's version, so new weights or a changed converter make a new file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from tagscape.errors import WeightsMissingError
+from tagscape.errors import CacheError, WeightsMissingError
 from tagscape.models.checkpoint import load_checkpoint
 from tagscape.models.devices import Device, check_available, check_session, parse_device
 from tagscape.models.graphs import BUILDERS
@@ -75,10 +76,18 @@ def converted_path(spec: ModelSpec) -> Path:
     path = cache_dir() / f"{spec.model_id}-{weights_hash(folder)}.onnx"
     if not path.is_file():
         model = BUILDERS[spec.architecture](load_variables(spec, folder))
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(model.SerializeToString())
-        os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(model.SerializeToString())
+            os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            raise CacheError(
+                f"cannot write the converted {spec.model_id} graph to {path.parent} ({exc.strerror or exc}); "
+                f"make it writable or point {CACHE_ENV} at a writable folder"
+            ) from None
     return path
 
 
