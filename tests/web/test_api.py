@@ -382,3 +382,19 @@ def test_post_errors_and_wrong_methods_are_json_too(client):
     assert response.status_code == 400
     response = client.delete("/api/tracks")
     assert response.status_code == 405 and set(response.get_json()) == {"error", "message"}
+
+
+def test_weights_added_while_the_server_runs_show_at_once(client, tmp_path, monkeypatch):
+    """``/api/models`` is cached, but not past a ``tagscape models add``."""
+    monkeypatch.setenv("TAGSCAPE_WEIGHTS_DIR", str(tmp_path))
+
+    def vggish_status():
+        rows = client.get("/api/models").get_json()["models"]
+        return next(row["weights_status"] for row in rows if row["model_id"] == "vggish-audioset")
+
+    assert vggish_status().startswith("weights missing")
+    folder = tmp_path / "vggish-audioset"
+    folder.mkdir()
+    (folder / "weights.npz").write_bytes(b"as models add leaves them")
+    (folder / "source.json").write_text("{}")
+    assert vggish_status().startswith(f"found in {folder}")

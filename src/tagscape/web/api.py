@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from tagscape.errors import NotFoundError, UsageError
 from tagscape.models.catalog import model_status
-from tagscape.models.registry import MODELS, get_model
+from tagscape.models.registry import ADDED_MANIFEST_FILE, MODELS, added_weights_root, get_model
 from tagscape.projections.maps import LEARNED, N_COMPONENTS, ON_DEMAND_LIMIT, MapStore
 from tagscape.web import get_collection
 from tagscape.web.cache import cached, validator
@@ -82,11 +82,22 @@ def _models_payload(collection) -> dict:
     }
 
 
+def _added_weights_stamp() -> tuple:
+    """When each added model's weights were stored (None: not added), so that weights added
+    while the server runs show at once."""
+    stamps = []
+    for spec in MODELS.values():
+        if spec.weights_source == "added":
+            manifest = added_weights_root() / spec.model_id / ADDED_MANIFEST_FILE
+            stamps.append(manifest.stat().st_mtime_ns if manifest.is_file() else None)
+    return tuple(stamps)
+
+
 @bp.get("/models")
 def models():
     """Models, their layers and tags, and which projections are computed or possible."""
     collection = get_collection()
-    key = (str(collection.data_dir), collection_stamp(collection), _maps_stamp(collection))
+    key = (str(collection.data_dir), collection_stamp(collection), _maps_stamp(collection), _added_weights_stamp())
     with _models_lock:
         payload = _models_cache.get(key)
     if payload is None:
