@@ -76,3 +76,11 @@ def test_analyze_on_cuda_without_onnxruntime_gpu_is_one_line_and_exit_code_2(mus
     assert not (tmp_path / "out.npz").exists()
     bad = CliRunner().invoke(main, ["analyze", str(music_files[0]), "--device", "tpu", "-o", str(tmp_path / "out.npz")])
     assert bad.exit_code == 2 and "--device must be cpu, cuda or cuda:N" in bad.output
+
+
+def test_sessions_do_not_spin_their_threads():
+    """Spinning threads of one model starve the next model and the mel front end (bench/extract.py --variants)."""
+    from tagscape.models.session import session_options
+
+    assert session_options(2).get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert session_options(None).get_session_config_entry("session.intra_op.allow_spinning") == "0"
