@@ -24,9 +24,9 @@ meanwhile (``others``, from /proc/stat minus this process's CPU time); runs dist
 than --others-limit cores are retried, and the best undisturbed run is reported.
 
 ``--variants`` also measures configurations that tagscape does not ship (ONNX Runtime's
-spinning threads, which it shipped until they were measured to halve the speed of the four
-models together on 2 cores; one OpenBLAS thread; no memory arena), to show what a change in
-src/ would buy.
+spinning threads and numpy's BLAS at its default thread count, both shipped until they were
+measured to slow the four models together by 2.2x and 1.4x on 2 cores; no memory arena), to
+show what a change in src/ would buy.
 """
 
 from __future__ import annotations
@@ -684,10 +684,10 @@ class Bench:
         say(f"all models, {max_threads} threads, seconds per patch by batch size: " + ", ".join(f"{b}: {1000 * s:.1f} ms" for b, s in per_batch.items()))
         say(f"fastest batch size overall: {self.best_batch} (DEFAULT_BATCH_SIZE is {DEFAULT_BATCH_SIZE})")
 
-    def _e2e(self, label: str, batch_size: int, *, spin: bool | None = None, blas_threads: int | None = None) -> float:
+    def _e2e(self, label: str, batch_size: int, *, spin: bool | None = None, blas_default: bool = False) -> float:
+        """``blas_default``: numpy's BLAS at its own thread count instead of ``pipeline.BLAS_THREADS``."""
         self.quiet()
-        from threadpoolctl import threadpool_limits
-
+        from tagscape import pipeline
         from tagscape.pipeline import Extractor
 
         set_variant(spin=spin)
@@ -695,9 +695,12 @@ class Bench:
         extractor = Extractor(batch_size=batch_size)
         load_s = time.perf_counter() - t
         set_variant()
-        with threadpool_limits(limits=blas_threads, user_api="blas"):
+        shipped, pipeline.BLAS_THREADS = pipeline.BLAS_THREADS, (None if blas_default else pipeline.BLAS_THREADS)
+        try:
             extractor.analyze(self.path)  # warm-up
             m, analysis, note = best_of(lambda: extractor.analyze(self.path), self.args.repeats)
+        finally:
+            pipeline.BLAS_THREADS = shipped
         total_flops = sum(self.flops[mid] * o.n_segments for mid, o in analysis.models.items())
         gf = total_flops / m.wall / 1e9
         say(
@@ -721,7 +724,7 @@ class Bench:
             say("variants (not what tagscape ships):")
             for b in sizes:
                 self._e2e(f"batch {b}, ORT spinning on (shipped before)", b, spin=True)
-                self.variant_e2e[b] = self._e2e(f"batch {b}, OpenBLAS 1 thread", b, blas_threads=1)
+                self.variant_e2e[b] = self._e2e(f"batch {b}, BLAS default threads (shipped before)", b, blas_default=True)
 
     def memory(self) -> None:
         args = self.args
@@ -772,7 +775,7 @@ class Bench:
         for b, s in self.e2e.items():
             say(f"tagscape batch {b:2d}: {s:.2f} s (models loaded), {s + self.load_s:.2f} s with model loading -> speedup {self.orig / s:.2f}x / {self.orig / (s + self.load_s):.2f}x")
         for b, s in self.variant_e2e.items():
-            say(f"variant batch {b:2d}, OpenBLAS 1 thread: {s:.2f} s -> speedup {self.orig / s:.2f}x")
+            say(f"variant batch {b:2d}, BLAS default threads: {s:.2f} s -> speedup {self.orig / s:.2f}x")
         ok = self.orig / self.e2e[DEFAULT_BATCH_SIZE] >= 3
         say(f"target: >= 3x at the default batch -> {'MET' if ok else 'NOT MET'}")
 
@@ -905,7 +908,7 @@ class Bench:
         for b, s in self.e2e.items():
             say(f"end to end, batch {b:2d}: {self.audio_s / s:.1f} x real time")
         for b, s in getattr(self, "variant_e2e", {}).items():
-            say(f"end to end, batch {b:2d}, variant OpenBLAS 1 thread: {self.audio_s / s:.1f} x real time")
+            say(f"end to end, batch {b:2d}, variant BLAS default threads: {self.audio_s / s:.1f} x real time")
         if getattr(self, "long_peak", None):
             for b, kib in self.long_peak.items():
                 say(f"peak RSS, {self.args.minutes_long:g}-minute file, batch {b:2d}: {kib / 1024:.0f} MiB (target < 1024)")
@@ -913,7 +916,7 @@ class Bench:
             for b, s in self.e2e.items():
                 say(f"vs original, batch {b:2d}: {self.orig / s:.2f}x (target >= 3x)")
             for b, s in self.variant_e2e.items():
-                say(f"vs original, batch {b:2d}, variant OpenBLAS 1 thread: {self.orig / s:.2f}x")
+                say(f"vs original, batch {b:2d}, variant BLAS default threads: {self.orig / s:.2f}x")
         if getattr(self, "worker_rates", None) and 1 in self.worker_rates:
             for w, r in self.worker_rates.items():
                 say(f"workers={w}: {r / self.worker_rates[1]:.2f}x the 1-worker rate")
