@@ -263,10 +263,10 @@ def main() -> None:
         started = time.perf_counter()
         build_store(data_dir, Path(args.tsv))
         say(f"built in {time.perf_counter() - started:.0f} s")
-    from werkzeug.serving import make_server
+    from tagscape.web.devserver import development_server
 
     app = create_app(str(data_dir))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = development_server(app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"

@@ -57,9 +57,9 @@ def main() -> None:
     ensure_demo(folder)
 
     from playwright.sync_api import sync_playwright
-    from werkzeug.serving import make_server
+    from tagscape.web.devserver import development_server
 
-    server = make_server("127.0.0.1", 0, create_app(str(folder)), threaded=True)
+    server = development_server(create_app(str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -304,8 +304,16 @@ def _serve(collection_path: Path, host: str, port: int, *, read_only: bool = Fal
     from tagscape.web import create_app
 
     app = create_app(str(collection_path), {"TAGSCAPE_WARM_UP": warm_up}, read_only=read_only)
+    from tagscape.web.devserver import development_server
+
+    server = development_server(app, host, port)
     click.echo(f"tagscape is serving {collection_path} on http://{host}:{port}/  (Ctrl+C stops it)")
-    app.run(host=host, port=port, debug=False, threaded=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @main.command()

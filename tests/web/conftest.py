@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from mutagen.flac import FLAC
-from werkzeug.serving import make_server
 
 from tagscape.collection import index_folder, index_jamendo, open_collection
 from tagscape.demo.synth import render_demo_collection
 from tagscape.extract import extract_collection
 from tagscape.web import create_app
+from tagscape.web.devserver import development_server
 from webdata import XSS_TITLE, write_tone
 
 MODELS = ("musicnn-mtt", "vgg-msd")
@@ -89,7 +89,7 @@ def remote_client(remote_dir):
 
 @pytest.fixture(scope="session")
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = development_server(app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -129,7 +129,7 @@ def embeddings_only(tmp_path_factory):
     import threading
 
     import numpy as np
-    from werkzeug.serving import make_server
+    from tagscape.web.devserver import development_server
 
     from tagscape.collection import index_jamendo, open_collection
     from tagscape.web import create_app
@@ -146,7 +146,7 @@ def embeddings_only(tmp_path_factory):
             n = int(track["duration"] // 0.96)
             collection.store.write_result(track["track_id"], "vggish-audioset", content_hash=track["content_hash"], segment_seconds=0.96,
                                           layers={"embeddings": rng.random((n, 128)).astype(np.float16)})
-    server = make_server("127.0.0.1", 0, create_app(str(folder / "data"), {"TESTING": True}), threaded=True)
+    server = development_server(create_app(str(folder / "data"), {"TESTING": True}))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -15,11 +15,11 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
-from werkzeug.serving import make_server
 
 from tagscape.collection import open_collection
 from tagscape.models.registry import ADDED_WEIGHTS_ENV
 from tagscape.web import create_app
+from tagscape.web.devserver import development_server
 from tagscape.web.points import parse_binary
 from test_explorer import download, isolated_point, lasso, plot_box, points, wait_idle
 
@@ -62,7 +62,7 @@ def vclient(vggish_app):
 
 @pytest.fixture(scope="module")
 def vggish_server(vggish_app):
-    server = make_server("127.0.0.1", 0, vggish_app, threaded=True)
+    server = development_server(vggish_app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
