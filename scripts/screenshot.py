@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Regenerate the README's screenshot (docs/screenshot.png, 1280x720) from the demo collection.
+"""Regenerate the README's screenshot (docs/screenshot.png, 1280x860) from the demo collection.
 
 Usage::
 
@@ -7,8 +7,9 @@ Usage::
 
 The collection is the one ``make demo`` builds (it is built here the same way when missing).
 The explorer is served on 127.0.0.1 in this process and shown in headless Chromium: the t-SNE
-map of MusiCNN-MTT taggrams, coloured by genre with its legend, one point hovered (its segment
-playing, its top tags in the now-playing panel).
+map of MusiCNN-MTT taggrams, coloured by genre with its legend, one point clicked and hovered (its
+segment playing, its top tags in the now-playing panel, its track's taggram and path below and on
+the map).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def main() -> None:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page = browser.new_page(viewport={"width": 1280, "height": 860})
             page.goto(f"http://127.0.0.1:{server.server_port}/?{VIEW}")
             page.wait_for_function("window.tagscape && window.tagscape.ready && document.body.dataset.loading === '0'", timeout=600_000)
             # Hover a point near the middle of the map: its clip plays, the panel shows its top tags.
@@ -83,7 +84,11 @@ def main() -> None:
             }""")
             page.mouse.move(x, y)
             page.wait_for_function("document.querySelectorAll('#now-playing .np-tags .tag').length > 0", timeout=30_000)
-            page.wait_for_timeout(300)
+            # ... and a click opens its track view: the taggram under the map, the track's path on it.
+            page.mouse.click(x, y)
+            page.wait_for_function("window.tagscape.analysis.trackView.data", timeout=30_000)
+            page.mouse.move(x, y)
+            page.wait_for_timeout(800)
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=args.out)
             browser.close()
