@@ -244,7 +244,7 @@ class SimilarityStore:
             raise UsageError(f"k must be between 1 and {MAX_K}, got {k!r}")
         track = self.collection.track(track_id)
         array = self.collection.layer(model_id, layer)
-        position = _position(array, track_id)
+        position = array.position(track_id)
         if position is None:
             raise NotFoundError(f"track {track_id} has no {model_id} {layer} yet")
         start, stop = int(array.offsets[position]), int(array.offsets[position + 1])
@@ -258,7 +258,7 @@ class SimilarityStore:
         if exclude_track or level == "track":
             excluded.add(position)
         if exclude_artist:
-            excluded.update(p for p in (_position(array, t) for t in self._same_artist(track)) if p is not None)
+            excluded.update(p for p in (array.position(t) for t in self._same_artist(track)) if p is not None)
         ranges = sorted((int(array.offsets[p]), int(array.offsets[p + 1])) if level == "segment" else (p, p + 1) for p in excluded)
         if level == "segment" and segment is not None and position not in excluded:
             ranges.append((start + segment, start + segment + 1))
@@ -305,12 +305,6 @@ class SimilarityStore:
 def _save_npy(path: Path, values: np.ndarray) -> None:
     with path.open("wb") as handle:
         np.save(handle, values)
-
-
-def _position(array: LayerArray, track_id: int) -> int | None:
-    """The track's position in the layer (track ids are in increasing order), or None."""
-    p = int(np.searchsorted(array.track_ids, int(track_id)))
-    return p if p < array.n_tracks and int(array.track_ids[p]) == int(track_id) else None
 
 
 def _track_means(array: LayerArray, chunk_tracks: int = 4096) -> np.ndarray:

@@ -39,27 +39,30 @@ class LayerArray:
     offsets: np.ndarray
     track_ids: np.ndarray
 
-    def __post_init__(self):
-        self._position = {int(t): i for i, t in enumerate(self.track_ids)}
-
     @property
     def n_tracks(self) -> int:
         return len(self.track_ids)
 
+    def position(self, track_id: int) -> int | None:
+        """The track's index in ``track_ids`` (kept in increasing order by ``build_layer``), or None."""
+        i = int(np.searchsorted(self.track_ids, int(track_id)))
+        return i if i < self.n_tracks and int(self.track_ids[i]) == int(track_id) else None
+
     def track(self, track_id: int) -> np.ndarray:
         """The rows of one track, ``(n_segments_of_track, n_cols)``."""
-        try:
-            i = self._position[int(track_id)]
-        except KeyError:
-            raise NotFoundError(f"track {track_id} has no {self.model_id} {self.layer}") from None
+        i = self.position(track_id)
+        if i is None:
+            raise NotFoundError(f"track {track_id} has no {self.model_id} {self.layer}")
         return self.values[self.offsets[i] : self.offsets[i + 1]]
 
     def rows_for(self, track_ids) -> tuple[np.ndarray, np.ndarray]:
         """Row indices of the given tracks' segments, and each row's track id, in the given order."""
-        positions = [self._position[int(t)] for t in track_ids if int(t) in self._position]
-        if not positions:
+        wanted = np.asarray(list(track_ids), np.int64)
+        found = np.minimum(np.searchsorted(self.track_ids, wanted), max(self.n_tracks - 1, 0))
+        positions = found[self.track_ids[found] == wanted] if self.n_tracks else found[:0]
+        if not len(positions):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        starts, ends = self.offsets[positions], self.offsets[np.array(positions) + 1]
+        starts, ends = self.offsets[positions], self.offsets[positions + 1]
         lengths = ends - starts
         rows = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(lengths.sum())
         return rows, np.repeat(self.track_ids[positions], lengths)
