@@ -43,7 +43,6 @@ import sys
 import tempfile
 import threading
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +53,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from tagscape.collection import index_jamendo, open_collection  # noqa: E402
 from tagscape.models.registry import get_model  # noqa: E402
 from tagscape.projections.maps import MapStore  # noqa: E402
+from web import write_chords  # noqa: E402  (bench/web.py, beside this script)
 
 MODEL = "musicnn-mtt"
 TSV = Path("/work/shared/data/mtg-jamendo/tracks.tsv")
@@ -77,27 +77,6 @@ def load_average() -> str:
 # -- the collection ------------------------------------------------------------------------
 
 
-def write_audio(path: Path) -> None:
-    """Three minutes of chords, mono 22.05 kHz MP3 at 64 kb/s."""
-    import av
-
-    sr = 22050
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libmp3lame", rate=sr, layout="mono")
-        stream.bit_rate = 64000
-        block = sr * 5
-        for k in range(AUDIO_SECONDS // 5):
-            t = (np.arange(block) + k * block) / sr
-            f = 110.0 * 2 ** ((k % 12) / 12)
-            samples = (0.2 * (np.sin(2 * np.pi * f * t) + 0.5 * np.sin(2 * np.pi * 1.5 * f * t))).astype(np.float32)
-            frame = av.AudioFrame.from_ndarray(samples[None, :], format="flt", layout="mono")
-            frame.sample_rate, frame.pts, frame.time_base = sr, k * block, Fraction(1, sr)
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-
-
 def build_collection(folder: Path, n_tracks: int) -> Path:
     data = folder / "data"
     if (data / "load-complete").is_file():
@@ -107,7 +86,7 @@ def build_collection(folder: Path, n_tracks: int) -> Path:
     subset = folder / "tracks.tsv"
     subset.write_text("\n".join(lines[: n_tracks + 1]) + "\n", encoding="utf-8")
     shared, audio_root = folder / "shared.mp3", folder / "audio"
-    write_audio(shared)
+    write_chords(shared, AUDIO_SECONDS)
     audio_root.mkdir(exist_ok=True)
     index_jamendo(subset, data_dir=data, audio_root=audio_root)
     spec = get_model(MODEL)

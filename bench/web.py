@@ -25,11 +25,11 @@ the largest is the whole collection. For each size it measures:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import statistics
 import sys
-import threading
 import time
 import urllib.request
 from fractions import Fraction
@@ -64,8 +64,8 @@ def segments_of(duration) -> int:
 # -- the synthetic store ----------------------------------------------------------------------
 
 
-def write_shared_audio(path: Path) -> None:
-    """Ten minutes of chords (mono 22.05 kHz MP3)."""
+def write_chords(path: Path, seconds: int) -> None:
+    """``seconds`` of chords changing every 5 s (mono 22.05 kHz MP3 at 64 kb/s): audio to serve."""
     import av
 
     sr = 22050
@@ -74,7 +74,7 @@ def write_shared_audio(path: Path) -> None:
         stream = out.add_stream("libmp3lame", rate=sr, layout="mono")
         stream.bit_rate = 64000
         block = sr * 5
-        for k in range(SHARED_AUDIO_SECONDS // 5):
+        for k in range(seconds // 5):
             t = (np.arange(block) + k * block) / sr
             f = 110.0 * 2 ** ((k % 12) / 12)
             samples = (0.2 * (np.sin(2 * np.pi * f * t) + 0.5 * np.sin(2 * np.pi * 1.5 * f * t))).astype(np.float32)
@@ -90,7 +90,7 @@ def build_store(data_dir: Path, tsv: Path) -> None:
     audio_root = data_dir.parent / "audio"
     shared = data_dir.parent / "shared.mp3"
     if not shared.is_file():
-        write_shared_audio(shared)
+        write_chords(shared, SHARED_AUDIO_SECONDS)
     audio_root.mkdir(parents=True, exist_ok=True)
     index_jamendo(tsv, data_dir=data_dir, audio_root=audio_root)
     rng = np.random.default_rng(0)
@@ -263,13 +263,10 @@ def main() -> None:
         started = time.perf_counter()
         build_store(data_dir, Path(args.tsv))
         say(f"built in {time.perf_counter() - started:.0f} s")
-    from tagscape.web.devserver import development_server
+    from tagscape.web.devserver import serving
 
-    app = create_app(str(data_dir))
-    server = development_server(app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    server = contextlib.ExitStack()
+    base = server.enter_context(serving(create_app(str(data_dir))))
     results = []
     try:
         from playwright.sync_api import sync_playwright
@@ -297,8 +294,7 @@ def main() -> None:
                 results.append((segments, api, web))
             browser.close()
     finally:
-        server.shutdown()
-        server.server_close()
+        server.close()
         if not args.keep and args.data == parser.get_default("data"):
             shutil.rmtree(work, ignore_errors=True)
     say("\n== summary (targets: 1M on screen < 3 s, 4.5M < 15 s, trajectories 100k < 2 s, hover to sound < 150 ms, /api/points 1M < 0.5 s) ==")

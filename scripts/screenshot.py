@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,43 +57,36 @@ def main() -> None:
     ensure_demo(folder)
 
     from playwright.sync_api import sync_playwright
-    from tagscape.web.devserver import development_server
+    from tagscape.web.devserver import serving
 
-    server = development_server(create_app(str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 860})
-            page.goto(f"http://127.0.0.1:{server.server_port}/?{VIEW}")
-            page.wait_for_function("window.tagscape && window.tagscape.ready && document.body.dataset.loading === '0'", timeout=600_000)
-            # Hover a point near the middle of the map: its clip plays, the panel shows its top tags.
-            x, y = page.evaluate("""() => {
-                const p = window.tagscape.plots[0];
-                const box = p.canvas.getBoundingClientRect();
-                let best = 0, bestDistance = Infinity;
-                for (let i = 0; i < p.data.x.length; i++) {
-                    const [px, py] = p.screenPosition(i);
-                    const d = (px - box.width * 0.45) ** 2 + (py - box.height * 0.55) ** 2;
-                    if (d < bestDistance) { best = i; bestDistance = d; }
-                }
-                const [px, py] = p.screenPosition(best);
-                return [box.left + px, box.top + py];
-            }""")
-            page.mouse.move(x, y)
-            page.wait_for_function("document.querySelectorAll('#now-playing .np-tags .tag').length > 0", timeout=30_000)
-            # ... and a click opens its track view: the taggram under the map, the track's path on it.
-            page.mouse.click(x, y)
-            page.wait_for_function("window.tagscape.analysis.trackView.data", timeout=30_000)
-            page.mouse.move(x, y)
-            page.wait_for_timeout(800)
-            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=args.out)
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(create_app(str(folder))) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.goto(f"{base}/?{VIEW}")
+        page.wait_for_function("window.tagscape && window.tagscape.ready && document.body.dataset.loading === '0'", timeout=600_000)
+        # Hover a point near the middle of the map: its clip plays, the panel shows its top tags.
+        x, y = page.evaluate("""() => {
+            const p = window.tagscape.plots[0];
+            const box = p.canvas.getBoundingClientRect();
+            let best = 0, bestDistance = Infinity;
+            for (let i = 0; i < p.data.x.length; i++) {
+                const [px, py] = p.screenPosition(i);
+                const d = (px - box.width * 0.45) ** 2 + (py - box.height * 0.55) ** 2;
+                if (d < bestDistance) { best = i; bestDistance = d; }
+            }
+            const [px, py] = p.screenPosition(best);
+            return [box.left + px, box.top + py];
+        }""")
+        page.mouse.move(x, y)
+        page.wait_for_function("document.querySelectorAll('#now-playing .np-tags .tag').length > 0", timeout=30_000)
+        # ... and a click opens its track view: the taggram under the map, the track's path on it.
+        page.mouse.click(x, y)
+        page.wait_for_function("window.tagscape.analysis.trackView.data", timeout=30_000)
+        page.mouse.move(x, y)
+        page.wait_for_timeout(800)
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=args.out)
+        browser.close()
     print(f"wrote {args.out}")
 
 

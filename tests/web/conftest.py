@@ -7,7 +7,6 @@ Building the collection (9 tracks, two models) takes about 20 s once per session
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ from tagscape.collection import index_folder, index_jamendo, open_collection
 from tagscape.demo.synth import render_demo_collection
 from tagscape.extract import extract_collection
 from tagscape.web import create_app
-from tagscape.web.devserver import development_server
+from tagscape.web.devserver import serving
 from webdata import XSS_TITLE, write_tone
 
 MODELS = ("musicnn-mtt", "vgg-msd")
@@ -89,13 +88,8 @@ def remote_client(remote_dir):
 
 @pytest.fixture(scope="session")
 def live_server(app):
-    server = development_server(app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -126,13 +126,11 @@ def test_ground_truth_shows_the_apis_aucs(page, client):
 @pytest.fixture(scope="module")
 def embeddings_only(tmp_path_factory):
     """A live server over a collection whose only model has no taggrams (VGGish: embeddings only)."""
-    import threading
-
     import numpy as np
-    from tagscape.web.devserver import development_server
 
     from tagscape.collection import index_jamendo, open_collection
     from tagscape.web import create_app
+    from tagscape.web.devserver import serving
 
     folder = tmp_path_factory.mktemp("embeddings-only")
     tsv = folder / "tracks.tsv"
@@ -146,12 +144,8 @@ def embeddings_only(tmp_path_factory):
             n = int(track["duration"] // 0.96)
             collection.store.write_result(track["track_id"], "vggish-audioset", content_hash=track["content_hash"], segment_seconds=0.96,
                                           layers={"embeddings": rng.random((n, 128)).astype(np.float16)})
-    server = development_server(create_app(str(folder / "data"), {"TESTING": True}))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serving(create_app(str(folder / "data"), {"TESTING": True})) as url:
+        yield url
 
 
 def test_the_views_explain_themselves_when_no_model_has_tags(page, embeddings_only):

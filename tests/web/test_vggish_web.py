@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-import threading
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
@@ -19,7 +18,7 @@ import pytest
 from tagscape.collection import open_collection
 from tagscape.models.registry import ADDED_WEIGHTS_ENV
 from tagscape.web import create_app
-from tagscape.web.devserver import development_server
+from tagscape.web.devserver import serving
 from tagscape.web.points import parse_binary
 from test_explorer import download, isolated_point, lasso, plot_box, points, wait_idle
 
@@ -62,13 +61,8 @@ def vclient(vggish_app):
 
 @pytest.fixture(scope="module")
 def vggish_server(vggish_app):
-    server = development_server(vggish_app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(vggish_app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ file wrapper must reach the server as is, for ``sendfile``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -38,3 +40,17 @@ class CloseAfterDrop:
 def development_server(app, host: str = "127.0.0.1", port: int = 0) -> BaseWSGIServer:
     """A threaded werkzeug server for ``app`` on ``host:port`` (0: a free port); call ``serve_forever``."""
     return make_server(host, port, CloseAfterDrop(app), threaded=True)
+
+
+@contextmanager
+def serving(app, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """``app`` served from a background thread for the ``with`` block; yields its base URL."""
+    server = development_server(app, host, port)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
