@@ -220,11 +220,14 @@ class MapStore:
                 progress(len(rows), len(rows))
         return coords
 
-    def on_demand(self, model_id: str, layer: str, method: str, array: LayerArray, rows: np.ndarray, track_ids: Sequence[int], *, random_state: int, params: dict, cancel: Cancel) -> np.ndarray:
-        """t-SNE / UMAP of just these rows, cached by what determines the result."""
+    def on_demand(self, model_id: str, layer: str, method: str, array: LayerArray, rows: np.ndarray, track_ids: Sequence[int], *, segment_index: np.ndarray, random_state: int, params: dict, cancel: Cancel) -> np.ndarray:
+        """t-SNE / UMAP of just these rows, cached by what determines the result.
+
+        ``segment_index`` holds each of these rows' index within its track.
+        """
         version = self.collection.store.model_version(model_id)
         hashes = self._track_hashes(model_id, np.asarray(sorted(set(int(t) for t in track_ids))))
-        settings, fit_rows = on_demand_plan(method, array.segment_index()[rows], params)
+        settings, fit_rows = on_demand_plan(method, segment_index, params)
         key = _key(model_id, layer, method, random_state, settings, sorted(set(int(t) for t in track_ids)), hashes, version, ON_DEMAND_FORMAT)
         path = self.cache_dir / f"{model_id}.{layer}.{method}.{key}.npy"
         if path.is_file():
@@ -320,7 +323,7 @@ def project(
         source = "offline"
     else:
         axes = [_resolve_axis(c, None, 2) for c in components]
-        coords = MapStore(collection).on_demand(model_id, layer, method, array, rows, tracks, random_state=random_state, params=params, cancel=cancel)[:, axes]
+        coords = MapStore(collection).on_demand(model_id, layer, method, array, rows, tracks, segment_index=segment_index, random_state=random_state, params=params, cancel=cancel)[:, axes]
         source = "on-demand"
     labels = tuple(_axis_label(method, a, layer_spec.labels, explained) for a in axes)
     return Projection(model_id, layer, method, np.ascontiguousarray(coords, np.float32), row_tracks.astype(np.int64), segment_index.astype(np.int32), labels, explained, source, params)
