@@ -11,7 +11,6 @@ import logging
 import os
 import shutil
 import signal
-import threading
 import time
 from pathlib import Path
 
@@ -127,32 +126,35 @@ def test_a_worker_killed_mid_file_loses_and_duplicates_nothing(music_dir, refere
 
 
 def test_a_file_that_keeps_killing_workers_is_recorded_as_failed(music_dir, reference, tmp_path, cluster):
+    """The poison file's own task kills the process running it, every time it starts: the count of
+    deaths is certain (a killer thread watching ``client.processing()`` could hit the wrong worker)."""
     local, client = cluster
     data = fresh_collection(music_dir, tmp_path)
     with open_collection(data) as collection:
         poison = next(t for t in collection.tracks() if t["key"] == "metal.mp3")["track_id"]
-    stop, kills = threading.Event(), []
+    deaths = tmp_path / "deaths.log"
 
-    def kill_whoever_takes_the_poison() -> None:
-        while not stop.is_set():
-            for address, keys in client.processing().items():
-                if any(str(key).endswith(f"-{poison}") for key in keys):
-                    pid = worker_pids(client).get(address)
-                    if pid and pid not in kills:
-                        os.kill(pid, signal.SIGKILL)
-                        kills.append(pid)
-            time.sleep(0.02)
+    class DieOnPoison(distributed.WorkerPlugin):
+        """On every worker (also those the nannies restart): the poison file's task kills its own process."""
 
-    killer = threading.Thread(target=kill_whoever_takes_the_poison, daemon=True)
-    killer.start()
+        def __init__(self, suffix: str, log: str):
+            self.suffix, self.log = suffix, log
+
+        def transition(self, key, start, finish, **kwargs):
+            if finish == "executing" and str(key).endswith(self.suffix):
+                with open(self.log, "a") as out:
+                    out.write(f"{os.getpid()} {key}\n")
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    client.register_plugin(DieOnPoison(f"-{poison}", str(deaths)), name="die-on-poison")
     try:
         with open_collection(data) as collection:
             report = extract_collection(collection, MODELS, scheduler=local.scheduler_address, threads=1)
             status = {m: collection.store.counts(m) for m in MODELS}
     finally:
-        stop.set()
-        killer.join(10)
-    assert len(kills) == 2  # allowed-failures is 1 on this cluster: the second death fails the file
+        client.unregister_worker_plugin("die-on-poison")
+    pids = [line.split()[0] for line in deaths.read_text().splitlines()]
+    assert len(pids) == len(set(pids)) == 2  # allowed-failures is 1 on this cluster: the second death fails the file
     assert (report.done, report.failed) == (5, 1)
     assert report.failures[0][0] == "metal.mp3" and "died" in report.failures[0][1]
     for model_id in MODELS:
