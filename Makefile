@@ -11,13 +11,26 @@ DIST := src/tagscape/web/static/dist/explorer.js
 FRONTEND_SOURCES := $(wildcard frontend/src/*) frontend/package.json frontend/package-lock.json frontend/vite.config.js
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test install weights clean bench bench-web bench-load chromium frontend
+.PHONY: demo test test-fast test-numeric install weights clean bench bench-web bench-load chromium frontend
 
 demo: install
 	$(BIN)/tagscape demo $(DEMO_DIR) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# For development: everything but the browser and the Dask cluster (about a third of the time).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not browser and not cluster"
+
+# The tests that compare arrays computed along different paths, under BLAS kernels of other CPUs
+# (OpenBLAS picks its kernels, and so its order of summation, by CPU; this reproduces a user's).
+CORETYPES ?= Haswell Sandybridge Zen
+test-numeric: $(STAMP)
+	@set -e; for core in $(CORETYPES); do \
+	  echo "== OPENBLAS_CORETYPE=$$core"; \
+	  OPENBLAS_CORETYPE=$$core $(BIN)/python -m pytest -q -p no:cacheprovider -m "numeric and not slow"; \
+	done
 
 install: $(STAMP) $(DIST) chromium
 

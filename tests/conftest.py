@@ -77,3 +77,23 @@ def music_folder(tmp_path, music_files) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, target)
     return root
+
+
+# -- markers: `make test-fast` leaves out the browser and the cluster ---------------------------
+
+#: Folders whose tests compare arrays computed along different paths (streaming vs whole signal,
+#: our graphs vs the original's outputs, chunked vs one-shot PCA ...): `.ci/run` reruns them under
+#: other BLAS kernels (OPENBLAS_CORETYPE), as a user's CPU would pick them.
+NUMERIC_FOLDERS = ("audio", "models", "projections", "analysis", "similarity")
+
+
+def pytest_collection_modifyitems(config, items):
+    tests_root = Path(__file__).parent
+    for item in items:
+        folder = item.path.relative_to(tests_root).parts[0] if item.path.is_relative_to(tests_root) else ""
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        if folder == "distributed":
+            item.add_marker(pytest.mark.cluster)
+        if folder in NUMERIC_FOLDERS:
+            item.add_marker(pytest.mark.numeric)

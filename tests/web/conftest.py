@@ -6,6 +6,7 @@ Building the collection (9 tracks, two models) takes about 20 s once per session
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from tagscape.web.devserver import serving
 from webdata import XSS_TITLE, write_tone
 
 MODELS = ("musicnn-mtt", "vgg-msd")
-CHROMIUM = Path("/usr/bin/chromium")
+#: Debian's Chromium, or the one named by $CHROMIUM (as `make test CHROMIUM=/path` passes it).
+CHROMIUM = Path(os.environ.get("CHROMIUM") or "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--disable-background-networking",
                  "--disable-component-update", "--autoplay-policy=no-user-gesture-required", "--mute-audio"]
 BUNDLE = Path(__file__).parents[2] / "src" / "tagscape" / "web" / "static" / "dist" / "explorer.js"
