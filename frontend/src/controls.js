@@ -69,7 +69,7 @@ class MapControls {
     const archs = [...new Map(models.map((m) => [m.architecture, m.architecture_name])).entries()];
     options(this.arch, archs, model.architecture);
     options(this.dataset, models.filter((m) => m.architecture === model.architecture).map((m) => [m.dataset, m.dataset_name ? `${m.dataset} (${m.dataset_name})` : m.dataset]), model.dataset);
-    options(this.layer, model.layers.map((l) => [l.name, `${l.name} (${l.size})`]), get('layer'));
+    options(this.layer, model.layers.map((l) => [l.name, `${l.name} (${l.size}${l.node && l.name !== 'taggrams' ? `, ${l.node}` : ''})`]), get('layer'));
     const layer = model.layers.find((l) => l.name === get('layer')) || model.layers[0];
     options(this.proj, this.catalog.projections.map((p) => [p.id, p.name]), get('proj'));
     const proj = PROJECTION_NAMES[get('proj')] ? get('proj') : 'pca';

@@ -89,7 +89,7 @@ def models_list(as_json: bool):
 
     table = Table("model", "dataset", "layers", "segment", "weights")
     for row in rows:
-        layers = ", ".join(f"{name} ({size})" for name, size in row["layers"].items())
+        layers = ", ".join(f"{name} ({size}{', ' + row['layer_nodes'][name] if name != 'taggrams' else ''})" for name, size in row["layers"].items())
         table.add_row(row["model_id"], row["dataset"], layers, f"{row['segment_seconds']:.3f} s", row["weights_status"])
     Console(width=160).print(table)
 
@@ -186,6 +186,12 @@ def extract(collection_path: Path, models: tuple[str, ...], workers: int, thread
     def on_connect(description: str) -> None:
         bar.update(bar.task_ids[0], description=f"Extracting on {description}")
 
+    from tagscape.models.registry import MODELS
+
+    for model_id in models or MODELS:
+        outdated, _ = collection.store.outdated(model_id)
+        if outdated:
+            click.echo(f"{model_id}: {outdated} tracks are analysed again: {MODELS[model_id].revision_note}")
     with collection, bar:
         report = extract_collection(collection, models or None, workers=workers, threads=threads, retry_failed=retry_failed, progress=progress,
                                     scheduler=scheduler, device=device, batch_size=batch_size, on_connect=on_connect)
@@ -226,8 +232,27 @@ def status(collection_path: Path, as_json: bool):
     click.echo(f"{n_tracks} tracks in {collection.data_dir}")
     for c in counts:
         click.echo(f"{c.model_id:<14} done {c.done:>6}  pending {c.pending:>6}  failed {c.failed:>6}{_weights_note(MODELS[c.model_id])}")
+        if c.outdated:
+            click.echo(f"    outdated {c.outdated} ({_upgrade_note(c, collection.data_dir)})")
         for key, reason in c.failures:
             click.echo(f"    {key}: {reason}")
+
+
+#: Re-extraction speed of one MusiCNN model with the decode, in x real time on 2 cores (two
+#: models: half that), from `python bench/extract.py --models musicnn-msd,musicnn-mtt`; only
+#: used to say roughly how long an upgrade of outdated results takes.
+REEXTRACT_X_REAL_TIME = 120.0
+
+
+def _upgrade_note(counts, data_dir) -> str:
+    """Why a model's results are outdated, what to run, and roughly how long it takes."""
+    from tagscape.models.registry import get_model
+
+    spec = get_model(counts.model_id)
+    hours = counts.outdated_seconds / 3600
+    minutes = counts.outdated_seconds / REEXTRACT_X_REAL_TIME / 60
+    return (f"{spec.revision_note}; {hours:.1f} h of audio to analyse again, about {max(minutes, 1):.0f} min on 2 cores: "
+            f"tagscape extract -c {data_dir} -m {counts.model_id}")
 
 
 @main.command()

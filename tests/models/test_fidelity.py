@@ -49,9 +49,14 @@ def test_same_mel_gives_the_original_outputs(reference, taggers):
         out = tagger(patches)
         expected_tags, expected_embeddings = ref[f"{model_id}/taggrams"], ref[f"{model_id}/embeddings"]
         assert out["taggrams"].shape == expected_tags.shape
+        # 1e-4: TensorFlow (oneDNN) and ONNX Runtime sum in other orders; measured here up to
+        # 3e-6 on taggrams and 5.2e-5 on embeddings of magnitude up to 12 (float32 rounding
+        # through ~10 layers). MusiCNN's embeddings are dense/BiasAdd (before the ReLU): about
+        # half of their values are negative, which musicnn's own "penultimate" never has.
         assert np.abs(out["taggrams"] - expected_tags).max() <= 1e-4, model_id
-        scale = np.abs(expected_embeddings).max()
-        assert np.abs(out["embeddings"] - expected_embeddings).max() <= 1e-3 * scale, model_id
+        assert np.abs(out["embeddings"] - expected_embeddings).max() <= 1e-4, model_id
+        if model_id.startswith("musicnn"):
+            assert 0.3 < (out["embeddings"] < 0).mean() < 0.7, model_id
 
 
 @pytest.mark.parametrize("reference", REFERENCES, ids=lambda p: p.stem)

@@ -31,6 +31,7 @@ def model_status() -> list[dict]:
                 "dataset": spec.dataset,
                 "layers": {layer.name: layer.size for layer in spec.layers},
                 "layer_tensors": {layer.name: layer.tensor for layer in spec.layers},
+                "layer_nodes": {layer.name: layer.node for layer in spec.layers},
                 "tags": list(spec.tags or ()),
                 "segment_seconds": spec.segment_seconds,
                 "weights_source": spec.weights_source,

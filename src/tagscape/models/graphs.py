@@ -155,10 +155,15 @@ def build_musicnn(variables: dict[str, np.ndarray], *, n_frames: int = 187, n_me
     flat = g.op("Flatten", [pooled], axis=1)  # (B, 1506)
     scale, shift = g.bn("batch_normalization_9")
     kernel, bias = g.var("dense/kernel"), g.var("dense/bias")
-    hidden = g.op("Relu", [g.dense(flat, kernel * scale[:, None], bias + shift @ kernel)])
-    scale, shift = g.bn("batch_normalization_10")
-    g.nodes.append(helper.make_node("Add", [g.op("Mul", [hidden, g.const(scale, "scale")]), g.const(shift, "shift")], ["embeddings"]))
-    logits = g.dense("embeddings", g.var("dense_1/kernel"), g.var("dense_1/bias"))
+    # The embedding is the penultimate dense layer's output before its ReLU and batch norm: the
+    # node `model/dense/BiasAdd` that the paper's system and Essentia read. (musicnn's own
+    # "penultimate" feature is batch_norm(relu(dense)), a per-dimension map of this one that
+    # sets every negative value to one constant per dimension.)
+    y = g.op("MatMul", [flat, g.const(kernel * scale[:, None], "w")])
+    g.nodes.append(helper.make_node("Add", [y, g.const(bias + shift @ kernel, "b")], ["embeddings"]))
+    scale, shift = g.bn("batch_normalization_10")  # folded into the output layer
+    kernel, bias = g.var("dense_1/kernel"), g.var("dense_1/bias")
+    logits = g.dense(g.op("Relu", ["embeddings"]), kernel * scale[:, None], bias + shift @ kernel)
     g.nodes.append(helper.make_node("Sigmoid", [logits], ["taggrams"]))
     return g.model([_input_info(n_frames, n_mels)], _outputs(g.var("dense_1/bias").size, 200), "musicnn")
 

@@ -57,6 +57,8 @@ class Layer:
     size: int
     tensor: str
     labels: tuple[str, ...] | None = None
+    #: The node of the original TensorFlow graph this layer equals (as Essentia names it, under ``model/``).
+    node: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,11 @@ class ModelSpec:
     #: and converts with ``tagscape models add`` (``download`` says which).
     weights_source: str = "musicnn"
     download: str | None = None
+    #: Revision of the layer definitions: results stored under an older one are outdated (the
+    #: store keeps them apart, ``tagscape status`` counts them, ``tagscape extract`` redoes them).
+    revision: int = 1
+    #: What changed at this revision, for ``tagscape status`` and ``tagscape extract``.
+    revision_note: str = ""
 
     @property
     def segment_seconds(self) -> float:
@@ -153,9 +160,13 @@ def _musicnn(model_id: str, dataset: str, tags: tuple[str, ...]) -> ModelSpec:
         dataset=dataset,
         checkpoint_name=f"{dataset}_musicnn",
         layers=(
-            Layer("taggrams", len(tags), "sigmoid(dense_1)", tags),
-            Layer("embeddings", 200, "penultimate: batch_normalization_10(relu(dense)), 200 units"),
+            Layer("taggrams", len(tags), "sigmoid(dense_1)", tags, node="Sigmoid"),
+            Layer("embeddings", 200, "dense/BiasAdd: the 200-unit penultimate dense layer before its ReLU and batch norm "
+                                     "(as the paper's system and Essentia read it)", node="dense/BiasAdd"),
         ),
+        revision=2,
+        revision_note="MusiCNN embeddings are now the dense layer before its ReLU and batch norm (dense/BiasAdd, "
+                      "as the paper's system and Essentia), no longer musicnn's batch_norm(relu(dense))",
     )
 
 
@@ -166,8 +177,9 @@ def _vgg(model_id: str, dataset: str, tags: tuple[str, ...]) -> ModelSpec:
         dataset=dataset,
         checkpoint_name=f"{dataset}_vgg",
         layers=(
-            Layer("taggrams", len(tags), "sigmoid(dense)", tags),
-            Layer("embeddings", 256, "pool5: last max-pool (2 x 1 x 128) flattened in (time, freq, channel) order"),
+            Layer("taggrams", len(tags), "sigmoid(dense)", tags, node="Sigmoid"),
+            Layer("embeddings", 256, "flatten/Reshape: the last max-pool (2 x 1 x 128) flattened in (time, freq, channel) order",
+                  node="flatten/Reshape"),
         ),
     )
 
@@ -177,7 +189,7 @@ VGGISH = ModelSpec(
     architecture="vggish",
     dataset="AudioSet",
     checkpoint_name="vggish-audioset",
-    layers=(Layer("embeddings", 128, "fc2: the 128-d embedding, before the release's PCA and 8-bit quantisation"),),
+    layers=(Layer("embeddings", 128, "fc2: the 128-d embedding, before the release's PCA and 8-bit quantisation", node="vggish/fc2/BiasAdd"),),
     mel=VGGISH_MEL,
     weights_source="added",
     download=VGGISH_CHECKPOINT_URL,

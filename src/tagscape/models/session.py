@@ -23,7 +23,7 @@ from tagscape.models.graphs import BUILDERS
 from tagscape.models.registry import ADDED_MANIFEST_FILE, ADDED_WEIGHTS_FILE, ModelSpec
 
 #: Bump when graphs.py changes what it builds.
-CONVERTER_VERSION = 1
+CONVERTER_VERSION = 2  # 2: MusiCNN's embeddings are dense/BiasAdd (before ReLU and batch norm)
 
 CACHE_ENV = "TAGSCAPE_CACHE"
 

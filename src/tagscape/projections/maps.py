@@ -26,6 +26,7 @@ import numpy as np
 from tagscape.errors import NotFoundError, ReadOnlyError, UsageError
 from tagscape.models.registry import get_model
 from tagscape.projections.methods import Cancel, fit_coords, make_reducer
+from tagscape.store.db import current_revision
 from tagscape.store.layers import LayerArray
 
 METHODS = ("original", "pca", "std-pca", "tsne", "umap")
@@ -170,7 +171,9 @@ class MapStore:
         hashes = self._track_hashes(model_id, array.track_ids)
         previous = None if refit or not (path.is_file() and reducer_path.is_file()) else dict(np.load(path, allow_pickle=False))
         X = array.values
-        if previous is not None and int(previous["format"]) == MAPS_FORMAT:
+        revision = current_revision(model_id)
+        # A map of an older definition of the layer (or older format) is refitted, never extended.
+        if previous is not None and int(previous["format"]) == MAPS_FORMAT and int(previous.get("revision", 1)) == revision:
             coords = self._update(previous, reducer_path, array, hashes, progress)
             reducer_params = json.loads(str(previous["params"]))
             explained = previous["explained"]
@@ -191,6 +194,7 @@ class MapStore:
             "track_hashes": np.array(hashes),
             "explained": explained,
             "version": np.int64(version),
+            "revision": np.int64(revision),
             "format": np.int64(MAPS_FORMAT),
             "params": np.array(json.dumps(reducer_params)),
         }

@@ -16,12 +16,29 @@ from pathlib import Path
 
 import numpy as np
 
-SCHEMA_VERSION = 1
+from tagscape.errors import ReadOnlyError
+
+SCHEMA_VERSION = 2
 STORE_DTYPE = np.dtype("<f2")
 DB_NAME = "tagscape.db"
 
 # Migrations from version N to N + 1, applied in order; version 0 is an empty database.
-_MIGRATIONS: dict[int, str] = {0: resources.files("tagscape.store").joinpath("schema.sql").read_text()}
+_MIGRATIONS: dict[int, str] = {
+    0: resources.files("tagscape.store").joinpath("schema.sql").read_text(),
+    # 2: each result records the revision of its model's layer definitions (ModelSpec.revision);
+    # rows of an older revision are outdated, never read with the new ones. Results stored
+    # before revisions existed are revision 1. Every model's version moves on, so arrays, maps
+    # and indexes built before are rebuilt.
+    1: "ALTER TABLE results ADD COLUMN revision INTEGER NOT NULL DEFAULT 1; UPDATE model_versions SET version = version + 1;",
+}
+
+
+def current_revision(model_id: str) -> int:
+    """The revision of a model's layer definitions in this tagscape (1 for unknown models)."""
+    from tagscape.models.registry import MODELS
+
+    spec = MODELS.get(model_id)
+    return spec.revision if spec else 1
 
 TRACK_FIELDS = ("key", "path", "url", "size", "mtime", "content_hash", "duration", "title", "artist", "album", "genre", "year", "tracknumber")
 
@@ -35,6 +52,11 @@ class ModelCounts:
     pending: int
     failed: int
     failures: list[tuple[str, str]]  # (track key, reason)
+    #: Tracks whose results were computed with an older definition of the model's layers
+    #: (counted in ``pending`` too: ``tagscape extract`` computes them again).
+    outdated: int = 0
+    #: Seconds of audio of the outdated tracks (from their headers), to say how long an upgrade takes.
+    outdated_seconds: float = 0.0
 
 
 class Store:
@@ -51,6 +73,11 @@ class Store:
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
+        elif self.schema_version() < SCHEMA_VERSION:
+            raise ReadOnlyError(
+                f"{self.path} was written by an older tagscape (store version {self.schema_version()}, this one reads {SCHEMA_VERSION}) "
+                f"and is open read-only; open it once without --read-only (for example: tagscape status -c {self.path.parent}) to upgrade it"
+            )
 
     def __enter__(self) -> Store:
         return self
@@ -168,8 +195,8 @@ class Store:
             self.conn.execute("DELETE FROM results WHERE track_id = ? AND model_id = ?", (track_id, model_id))
             self.conn.execute("DELETE FROM failures WHERE track_id = ? AND model_id = ?", (track_id, model_id))
             self.conn.execute(
-                "INSERT INTO results (track_id, model_id, content_hash, n_segments, segment_seconds, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (track_id, model_id, content_hash, n_rows.pop(), segment_seconds, time.time()),
+                "INSERT INTO results (track_id, model_id, content_hash, n_segments, segment_seconds, created_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (track_id, model_id, content_hash, n_rows.pop(), segment_seconds, time.time(), current_revision(model_id)),
             )
             self.conn.executemany(
                 "INSERT INTO layers (track_id, model_id, layer, n_rows, n_cols, data) VALUES (?, ?, ?, ?, ?, ?)",
@@ -197,31 +224,46 @@ class Store:
         rows = self.conn.execute(
             "SELECT t.* FROM tracks t WHERE t.present = 1 "
             "AND NOT EXISTS (SELECT 1 FROM results r WHERE r.track_id = t.track_id AND r.model_id = :m "
-            f"AND r.content_hash IS t.content_hash) {failed_clause} ORDER BY t.track_id",
-            {"m": model_id},
+            f"AND r.content_hash IS t.content_hash AND r.revision = :rev) {failed_clause} ORDER BY t.track_id",
+            {"m": model_id, "rev": current_revision(model_id)},
         )
         return [dict(row) for row in rows]
 
     def counts(self, model_id: str) -> ModelCounts:
         done = self.conn.execute(
-            "SELECT COUNT(*) FROM results r JOIN tracks t USING (track_id) WHERE r.model_id = ? AND t.present = 1 AND r.content_hash IS t.content_hash",
-            (model_id,),
+            "SELECT COUNT(*) FROM results r JOIN tracks t USING (track_id) WHERE r.model_id = ? AND t.present = 1 "
+            "AND r.content_hash IS t.content_hash AND r.revision = ?",
+            (model_id, current_revision(model_id)),
         ).fetchone()[0]
+        outdated, outdated_seconds = self.outdated(model_id)
         failures = self.conn.execute(
             "SELECT t.key, f.reason FROM failures f JOIN tracks t USING (track_id) WHERE f.model_id = ? AND t.present = 1 "
             "AND f.content_hash IS t.content_hash ORDER BY t.key",
             (model_id,),
         ).fetchall()
         pending = len(self.pending(model_id))
-        return ModelCounts(model_id, done, pending, len(failures), [(row[0], row[1]) for row in failures])
+        return ModelCounts(model_id, done, pending, len(failures), [(row[0], row[1]) for row in failures], outdated, float(outdated_seconds))
+
+    def outdated(self, model_id: str) -> tuple[int, float]:
+        """Present tracks whose results of ``model_id`` are of an older revision of its layers
+        (content unchanged), and their seconds of audio."""
+        row = self.conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(t.duration), 0) FROM results r JOIN tracks t USING (track_id) "
+            "WHERE r.model_id = ? AND t.present = 1 AND r.content_hash IS t.content_hash AND r.revision != ?",
+            (model_id, current_revision(model_id)),
+        ).fetchone()
+        return int(row[0]), float(row[1])
 
     def result_hashes(self, model_id: str) -> dict[int, str | None]:
         """Track id -> the content hash its current result of ``model_id`` was computed from."""
-        rows = self.conn.execute("SELECT track_id, content_hash FROM results WHERE model_id = ?", (model_id,))
+        rows = self.conn.execute("SELECT track_id, content_hash FROM results WHERE model_id = ? AND revision = ?", (model_id, current_revision(model_id)))
         return {row[0]: row[1] for row in rows}
 
     def result_models(self) -> list[str]:
-        return [row[0] for row in self.conn.execute("SELECT DISTINCT model_id FROM results ORDER BY model_id")]
+        """Models with results of their current revision."""
+        models = [row[0] for row in self.conn.execute("SELECT model_id, revision FROM results GROUP BY model_id, revision")
+                  if row[1] == current_revision(row[0])]
+        return sorted(set(models))
 
     def iter_layer(self, model_id: str, layer: str) -> Iterator[tuple[int, int, int, bytes]]:
         """``(track_id, n_rows, n_cols, data)`` of present, up-to-date tracks, in track order."""
@@ -229,9 +271,9 @@ class Store:
             "SELECT l.track_id, l.n_rows, l.n_cols, l.data FROM layers l "
             "JOIN results r ON r.track_id = l.track_id AND r.model_id = l.model_id "
             "JOIN tracks t ON t.track_id = l.track_id "
-            "WHERE l.model_id = ? AND l.layer = ? AND t.present = 1 AND r.content_hash IS t.content_hash "
+            "WHERE l.model_id = ? AND l.layer = ? AND t.present = 1 AND r.content_hash IS t.content_hash AND r.revision = ? "
             "ORDER BY l.track_id",
-            (model_id, layer),
+            (model_id, layer, current_revision(model_id)),
         )
 
     def layer_shape(self, model_id: str, layer: str) -> tuple[int, int, int]:
@@ -240,14 +282,16 @@ class Store:
             "SELECT COUNT(*), COALESCE(SUM(l.n_rows), 0), MAX(l.n_cols) FROM layers l "
             "JOIN results r ON r.track_id = l.track_id AND r.model_id = l.model_id "
             "JOIN tracks t ON t.track_id = l.track_id "
-            "WHERE l.model_id = ? AND l.layer = ? AND t.present = 1 AND r.content_hash IS t.content_hash",
-            (model_id, layer),
+            "WHERE l.model_id = ? AND l.layer = ? AND t.present = 1 AND r.content_hash IS t.content_hash AND r.revision = ?",
+            (model_id, layer, current_revision(model_id)),
         ).fetchone()
         return row[0], row[1], row[2] or 0
 
     def track_layer(self, track_id: int, model_id: str, layer: str) -> np.ndarray | None:
         row = self.conn.execute(
-            "SELECT n_rows, n_cols, data FROM layers WHERE track_id = ? AND model_id = ? AND layer = ?", (track_id, model_id, layer)
+            "SELECT l.n_rows, l.n_cols, l.data FROM layers l JOIN results r ON r.track_id = l.track_id AND r.model_id = l.model_id "
+            "WHERE l.track_id = ? AND l.model_id = ? AND l.layer = ? AND r.revision = ?",
+            (track_id, model_id, layer, current_revision(model_id)),
         ).fetchone()
         if row is None:
             return None

@@ -68,6 +68,7 @@ def _models_payload(collection) -> dict:
             "tags": list(spec.tags or ()),
             "layers": [
                 {"name": layer.name, "size": layer.size, "labels": list(layer.labels) if layer.labels else None,
+                 "node": layer.node, "description": layer.tensor,
                  "projections": _layer_projections(maps, spec.model_id, layer.name, extracted)}
                 for layer in spec.layers
             ],

@@ -224,6 +224,8 @@ def spec() -> dict:
                         "segment_seconds": {"type": "number"}, "tags": {"type": "array", "items": {"type": "string"}},
                         "layers": {"type": "array", "items": {"type": "object", "properties": {
                             "name": {"type": "string"}, "size": {"type": "integer"}, "labels": {"type": ["array", "null"]},
+                            "node": {"type": "string", "description": "the original TensorFlow graph's node this layer equals (under model/), e.g. dense/BiasAdd"},
+                            "description": {"type": "string", "description": "what the layer is, in words"},
                             "projections": {"type": "object", "description": "method -> {offline: fresh|stale|missing|null, on_demand: bool, components?, on_demand_limit?}"}}}},
                     }}},
                 }},

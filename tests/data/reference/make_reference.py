@@ -24,6 +24,15 @@ Usage, from the repository root:
         result is equivalent, but not necessarily byte-identical with
         another ffmpeg build)
 
+    ... make_reference.py --freeze DIR
+        only writes DIR/<id>.pb: each graph frozen with its weights as
+        constants, input ``model/Placeholder`` (and ``model/Placeholder_1``
+        for is_training), outputs ``model/Sigmoid`` and the embedding node,
+        built with TF1 behaviour (reference variables, v1 control flow) as
+        Essentia's published ``*-musicnn-1.pb`` / ``*-vgg-1.pb`` were made:
+        Essentia's TensorFlow cannot run a TF2-style frozen graph
+        (bench/vs_essentia.py runs Essentia on these)
+
     ... make_reference.py --onednn-check
         additionally reruns the TensorFlow part in a child process with
         TF_ENABLE_ONEDNN_OPTS=0 and prints how much the outputs move
@@ -35,10 +44,12 @@ Each npz holds
                             (time x 96, its dtype kept)
     n_samples_16k           number of samples librosa.load(sr=16000) gave
     <id>/taggrams           float32 (n_patches, 50), sigmoid outputs
-    <id>/embeddings         float32 (n_patches, 200) for musicnn (the
-                            ``penultimate`` = bn_dense tensor) or
-                            (n_patches, 256) for vgg (pool5 (n, 2, 1, 128)
-                            flattened row-major)
+    <id>/embeddings         float32 (n_patches, 200) for musicnn: the graph
+                            node ``model/dense/BiasAdd``, the penultimate
+                            dense layer before its ReLU and batch norm (what
+                            the paper's system and Essentia read); or
+                            (n_patches, 256) for vgg: ``model/flatten/Reshape``
+                            (pool5 (n, 2, 1, 128) flattened row-major)
 
 for <id> in musicnn-msd, musicnn-mtt, vgg-msd, vgg-mtt.  Patches are 187
 frames, not overlapping, exactly as extractor(input_length=3,
@@ -71,6 +82,10 @@ MODELS = {
     "vgg-msd": "MSD_vgg",
     "vgg-mtt": "MTT_vgg",
 }
+#: The embedding node of each architecture, as the paper's system (MTG's music-explore) and
+#: Essentia read it: musicnn's penultimate dense layer before its ReLU and batch norm, vgg's
+#: flattened last pool.  (musicnn's own ``penultimate`` feature is batch_norm(relu(dense)).)
+EMBEDDING_NODES = {"musicnn": "model/dense/BiasAdd:0", "vgg": "model/flatten/Reshape:0"}
 PATCH_FRAMES = 187  # what extractor() derives from input_length=3
 N_MELS = 96
 
@@ -197,8 +212,9 @@ class OriginalGraph:
                 self.is_training = tf.compat.v1.placeholder(tf.bool)
                 outs = models.define_model(self.x, self.is_training, folder, len(self.labels))
                 self.probs = tf.nn.sigmoid(outs[0])
-                # vgg: (logits, pool1..pool5); musicnn: (..., penultimate) last
-                self.embedding = outs[-1]
+                # musicnn's own "penultimate" (batch_norm(relu(dense))), for the extractor check
+                self.penultimate = outs[-1]
+            self.embedding = self.graph.get_tensor_by_name(EMBEDDING_NODES["vgg" if self.is_vgg else "musicnn"])
             self.sess = tf.compat.v1.Session(graph=self.graph)
             variables = tf.compat.v1.global_variables()
             self.sess.run(tf.compat.v1.global_variables_initializer())
@@ -230,11 +246,19 @@ class OriginalGraph:
               f"checkpoint and all different from their initial values")
 
     def run(self, batch):
-        probs, emb = self.sess.run([self.probs, self.embedding],
-                                   feed_dict={self.x: batch, self.is_training: False})
-        emb = np.asarray(emb, dtype=np.float32)
-        return (np.asarray(probs, dtype=np.float32),
-                emb.reshape(emb.shape[0], -1))  # vgg pool5 (n,2,1,128) -> (n,256)
+        probs, emb, pen = self.sess.run([self.probs, self.embedding, self.penultimate],
+                                        feed_dict={self.x: batch, self.is_training: False})
+        self.last_penultimate = np.asarray(pen, dtype=np.float32).reshape(len(pen), -1)
+        return np.asarray(probs, dtype=np.float32), np.asarray(emb, dtype=np.float32)
+
+    def freeze(self, path):
+        """Write the graph with its variables as constants (what Essentia loads)."""
+        outputs = [self.probs.op.name, self.embedding.op.name]
+        frozen = self.tf.compat.v1.graph_util.convert_variables_to_constants(
+            self.sess, self.graph.as_graph_def(), outputs)
+        with open(path, "wb") as out:
+            out.write(frozen.SerializeToString())
+        print(f"  froze {self.folder} -> {path} (outputs {outputs})")
 
     def close(self):
         self.sess.close()
@@ -272,6 +296,7 @@ def tf_outputs(files):
             probs, emb = graph.run(inp["batch"])
             outputs[name][f"{mid}/taggrams"] = probs
             outputs[name][f"{mid}/embeddings"] = emb
+            outputs[name][f"{mid}/penultimate"] = graph.last_penultimate
         graph.close()
     return inputs, outputs
 
@@ -304,7 +329,7 @@ def generate(music_dir, out_dir, onednn_check):
             if "penultimate" in feats:
                 pen = feats["penultimate"]
                 line += (f"; extractor penultimate row0 max|diff| "
-                         f"{np.max(np.abs(pen[0] - outputs[name][mid + '/embeddings'][0])):.3g}")
+                         f"{np.max(np.abs(pen[0] - outputs[name][mid + '/penultimate'][0])):.3g}")
             print(line, flush=True)
     print(f"  worst taggram max|diff| (extractor, patch by patch vs whole batch): {worst:.3g}")
 
@@ -314,7 +339,7 @@ def generate(music_dir, out_dir, onednn_check):
         name = stem(f)
         mel = inputs[name]["mel"]
         arrays = dict(mel=mel, n_samples_16k=np.int64(inputs[name]["n_samples_16k"]))
-        arrays.update(outputs[name])
+        arrays.update({k: v for k, v in outputs[name].items() if not k.endswith("/penultimate")})
         bad = {k: int(np.size(v) - np.isfinite(v).sum()) for k, v in arrays.items()
                if k != "n_samples_16k"}
         print(f"  {name}: mel {mel.dtype} {mel.shape} range [{np.nanmin(mel):.3f}, "
@@ -361,10 +386,21 @@ def main():
                     help="re-cut the excerpts from Debian packages first")
     ap.add_argument("--onednn-check", action="store_true",
                     help="also compare with a TF_ENABLE_ONEDNN_OPTS=0 run")
+    ap.add_argument("--freeze", metavar="DIR", help="only write frozen graphs <id>.pb to DIR (for Essentia)")
     ap.add_argument("--raw-tf-out", help=argparse.SUPPRESS)  # child of --onednn-check
     args = ap.parse_args()
     if args.raw_tf_out:
         raw_tf_out(args.music_dir, args.raw_tf_out)
+        return
+    if args.freeze:
+        tf, _, _, _ = import_original()
+        tf.compat.v1.disable_resource_variables()
+        tf.compat.v1.disable_control_flow_v2()
+        os.makedirs(args.freeze, exist_ok=True)
+        for mid, folder in MODELS.items():
+            graph = OriginalGraph(folder)
+            graph.freeze(os.path.join(args.freeze, f"{mid}.pb"))
+            graph.close()
         return
     if args.excerpts:
         make_excerpts(args.music_dir)
