@@ -33,7 +33,7 @@ export function decodePoints(buffer) {
   const magic = String.fromCharCode(...new Uint8Array(buffer, 0, 4));
   if (magic !== MAGIC) throw new Error('the server sent something other than points');
   const version = view.getUint32(4, true);
-  if (version !== 1) throw new Error(`unknown points layout version ${version}`);
+  if (version !== 2) throw new Error(`unknown points layout version ${version} (this page reads 2): reload the page`);
   const headerLength = view.getUint32(12, true);
   const meta = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 16, headerLength)));
   const arrays = {};

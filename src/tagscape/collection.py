@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,8 @@ class IndexReport:
     changed: int
     unchanged: int
     removed: int
+    #: Files left out, as ``(relative path, reason)``: links out of the folder, FIFOs, devices.
+    skipped: tuple[tuple[str, str], ...] = ()
 
     @property
     def total(self) -> int:
@@ -41,7 +43,8 @@ class Collection:
 
     ``readonly=True`` never writes the data folder: the database is opened read-only, the
     layer arrays and offline maps must already be up to date (see :meth:`layer`), and caches
-    (on-demand maps, transcoded audio) go to a folder under the system's temporary folder.
+    (on-demand maps, transcoded audio) go to a folder of this user's (``$XDG_CACHE_HOME``,
+    mode 0700), never to a predictable path that other users could prepare.
     """
 
     def __init__(self, data_dir: Path, config: dict, *, readonly: bool = False):
@@ -66,7 +69,9 @@ class Collection:
         if not self.readonly:
             return self.data_dir / "cache"
         digest = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:16]
-        return Path(tempfile.gettempdir()) / "tagscape-readonly" / digest
+        folder = user_cache_root() / "read-only" / digest
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return folder
 
     @property
     def kind(self) -> str:
@@ -76,6 +81,11 @@ class Collection:
     def audio_root(self) -> Path | None:
         root = self.config.get("audio_root")
         return Path(root) if root else None
+
+    @property
+    def follow_symlinks(self) -> bool:
+        """Whether links out of the audio folder were allowed when it was indexed."""
+        return bool(self.config.get("follow_symlinks", False))
 
     @property
     def name(self) -> str:
@@ -104,9 +114,29 @@ class Collection:
         """A local path or a URL that FFmpeg can open for this track."""
         if track.get("url"):
             return track["url"]
+        return str(self.local_audio_path(track))
+
+    def local_audio_path(self, track: dict) -> Path:
+        """The real path of a track's file, checked now (not only when it was indexed): it lies
+        inside the audio folder (unless indexed with ``follow_symlinks``: then anywhere) and is
+        a regular file. Messages name the track, never a path outside the collection."""
+        track_id = track.get("track_id")
         if self.audio_root is None or not track.get("path"):
-            raise NotFoundError(f"track {track.get('key')} has no audio location")
-        return str(self.audio_root / track["path"])
+            raise NotFoundError(f"track {track_id} has no local audio")
+        root = Path(os.path.abspath(self.audio_root))
+        path = Path(os.path.normpath(root / track["path"]))
+        if not path.is_relative_to(root) or path == root:
+            raise NotFoundError(f"track {track_id} has no audio inside the collection")
+        try:
+            real = path.resolve(strict=True)
+            mode = real.stat().st_mode
+        except (OSError, RuntimeError):
+            raise NotFoundError(f"file not found: {track.get('key')} (track {track_id})") from None
+        if not self.follow_symlinks and not real.is_relative_to(root.resolve()):
+            raise NotFoundError(f"the audio file of track {track_id} links out of the collection's folder")
+        if not stat.S_ISREG(mode):
+            raise NotFoundError(f"the audio file of track {track_id} is not a regular file")
+        return real
 
     # -- reading ------------------------------------------------------------------------
 
@@ -169,26 +199,63 @@ def find_data_dir(path: str | os.PathLike) -> Path:
     raise CollectionError(f"{path}: not an indexed collection; run: tagscape index {path}")
 
 
+def user_cache_root() -> Path:
+    """This user's cache folder for tagscape: ``$XDG_CACHE_HOME/tagscape`` (``~/.cache/tagscape``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tagscape"
+
+
+def read_config(data_dir: Path) -> dict:
+    """``collection.json``, checked: a data folder may come from someone else, and its
+    ``audio_root`` bounds which files the server hands out."""
+    path = data_dir / CONFIG_NAME
+    try:
+        config = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CollectionError(f"{path}: not a readable collection file ({exc})") from None
+    if not isinstance(config, dict):
+        raise CollectionError(f"{path}: not a collection file (a JSON object)")
+    root = config.get("audio_root")
+    if root is not None:
+        if not isinstance(root, str) or not os.path.isabs(root) or "\0" in root:
+            raise CollectionError(f"{path}: audio_root must be an absolute folder, got {str(root)[:200]!r}")
+        if Path(os.path.abspath(root)).parent == Path(os.path.abspath(root)):
+            raise CollectionError(f"{path}: audio_root is the file system's root {root!r}; index the music's own folder")
+    for key in ("kind", "name", "audio_url"):
+        if config.get(key) is not None and not isinstance(config[key], str):
+            raise CollectionError(f"{path}: {key} must be a string")
+    return config
+
+
 def open_collection(path: str | os.PathLike = ".", *, readonly: bool = False) -> Collection:
     """Open an indexed collection by its folder or its data folder (``readonly``: never write it)."""
     data_dir = find_data_dir(path)
-    config = json.loads((data_dir / CONFIG_NAME).read_text())
-    return Collection(data_dir, config, readonly=readonly)
+    return Collection(data_dir, read_config(data_dir), readonly=readonly)
 
 
-def index_folder(root: str | os.PathLike, *, data_dir: str | os.PathLike | None = None, progress: Progress = None) -> IndexReport:
-    """Record every audio file below ``root``: new, changed and deleted files are picked up."""
+def index_folder(root: str | os.PathLike, *, data_dir: str | os.PathLike | None = None, progress: Progress = None,
+                 follow_symlinks: bool = False) -> IndexReport:
+    """Record every audio file below ``root``: new, changed and deleted files are picked up.
+
+    Links that lead out of ``root`` are left out unless ``follow_symlinks`` (the choice is kept:
+    the server then serves such files too); FIFOs and devices always are (see ``skipped``).
+    """
     root = Path(root).expanduser().resolve()
     if not root.is_dir():
         raise CollectionError(f"{root}: no such folder")
+    if root.parent == root:
+        raise CollectionError(f"{root}: index the music's own folder, not the file system's root")
     data_dir = Path(data_dir).resolve() if data_dir else root / DATA_DIRNAME
-    _write_config(data_dir, {"kind": "folder", "audio_root": str(root), "name": root.name})
+    config = {"kind": "folder", "audio_root": str(root), "name": root.name}
+    if follow_symlinks:
+        config["follow_symlinks"] = True
+    _write_config(data_dir, config)
     collection = open_collection(data_dir)
+    skipped: list[tuple[str, str]] = []
     with collection:
         store = collection.store
         known = store.known_files()
         seen, added, changed, unchanged = set(), 0, 0, 0
-        for record, extra in folder_records(root, known, progress):
+        for record, extra in folder_records(root, known, progress, follow_symlinks=follow_symlinks, skipped=skipped):
             seen.add(record["key"])
             if record.pop("unchanged", False):
                 unchanged += 1
@@ -201,8 +268,8 @@ def index_folder(root: str | os.PathLike, *, data_dir: str | os.PathLike | None 
         gone = [key for key, row in known.items() if row["present"] and key not in seen]
         store.mark_absent(gone)
     if added + changed + unchanged == 0:
-        raise CollectionError(f"{root}: no audio files found")
-    return IndexReport(added, changed, unchanged, len(gone))
+        raise CollectionError(f"{root}: no audio files found" + (f" ({len(skipped)} left out: {skipped[0][0]}: {skipped[0][1]} ...)" if skipped else ""))
+    return IndexReport(added, changed, unchanged, len(gone), tuple(skipped))
 
 
 def index_jamendo(

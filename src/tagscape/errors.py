@@ -95,3 +95,24 @@ class ClusterError(TagscapeError):
 
     http_status = 503
     exit_code = 1
+
+
+class MapNotReadyError(TagscapeError):
+    """A whole-collection map that only the command line computes (a request's work is bounded)."""
+
+    http_status = 409
+    exit_code = 2
+
+
+class BusyError(TagscapeError):
+    """Every slot for on-demand maps stayed busy for too long; asking again later works."""
+
+    http_status = 503
+    exit_code = 1
+
+
+class UntrustedFileError(TagscapeError):
+    """A file that would run code when read (a pickled reducer) and that this user did not write."""
+
+    http_status = 409
+    exit_code = 2

@@ -28,6 +28,8 @@ class WorkItem:
     content_hash: str | None
     models: tuple[str, ...]
     duration: float | None
+    #: Why the track's audio cannot be opened at all (found when the work was listed), or None.
+    unavailable: str | None = None
 
 
 @dataclass
@@ -55,6 +57,8 @@ def _run_item(item: WorkItem) -> tuple[WorkItem, Analysis | None, str | None]:
 
 def analyze_item(extractor: Extractor, item: WorkItem) -> tuple[WorkItem, Analysis | None, str | None]:
     """Analyse one track in a worker; a bad file comes back as a reason, not an exception."""
+    if item.unavailable:
+        return item, None, item.unavailable
     try:
         return item, extractor.analyze(item.source, models=item.models), None
     except TagscapeError as exc:
@@ -74,11 +78,12 @@ def work_items(collection: Collection, model_ids: Sequence[str], *, retry_failed
     items = []
     for track_id in sorted(needed):
         track = tracks[track_id]
+        source, unavailable = "", None
         try:
             source = collection.audio_source(track)
-        except TagscapeError:
-            source = ""
-        items.append(WorkItem(track_id, track["key"], source, track["content_hash"], tuple(needed[track_id]), track["duration"]))
+        except TagscapeError as exc:
+            unavailable = exc.message
+        items.append(WorkItem(track_id, track["key"], source, track["content_hash"], tuple(needed[track_id]), track["duration"], unavailable))
     return items
 
 

@@ -117,17 +117,17 @@ def test_points_binary_layout_is_what_the_docs_say(client):
     assert response.status_code == 200 and response.mimetype == "application/octet-stream"
     body = response.data
     magic, version, n, header_length = struct.unpack_from("<4sIII", body, 0)
-    assert magic == b"TSPT" and version == 1 and header_length % 4 == 0
+    assert magic == b"TSPT" and version == 2 and header_length % 4 == 0
     header = json.loads(body[16 : 16 + header_length])
     arrays = {a["name"]: a for a in header["arrays"]}
     assert list(arrays) == ["x", "y", "track", "segment"]
-    assert [arrays[k]["dtype"] for k in arrays] == ["float32", "float32", "uint32", "uint16"]
+    assert [arrays[k]["dtype"] for k in arrays] == ["float32", "float32", "uint32", "uint32"]
     assert all(a["offset"] % 4 == 0 and a["count"] == n for a in arrays.values())
     assert arrays["x"]["offset"] == 16 + header_length
-    assert len(body) == arrays["segment"]["offset"] + (2 * n + 3) // 4 * 4
+    assert len(body) == arrays["segment"]["offset"] + 4 * n
     x = np.frombuffer(body, "<f4", n, arrays["x"]["offset"])
     track = np.frombuffer(body, "<u4", n, arrays["track"]["offset"])
-    segment = np.frombuffer(body, "<u2", n, arrays["segment"]["offset"])
+    segment = np.frombuffer(body, "<u4", n, arrays["segment"]["offset"])
     assert header["axis_labels"] == ["piano", "techno"] and header["n_points"] == n == header["n_segments"]
     assert header["n_tracks"] == 10 == len(header["tracks"]["track_id"])
     # x is the piano activation of each segment, straight from the store

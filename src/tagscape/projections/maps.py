@@ -16,17 +16,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from tagscape.errors import NotFoundError, ReadOnlyError, UsageError
+from tagscape.errors import BusyError, MapNotReadyError, NotFoundError, ReadOnlyError, UntrustedFileError, UsageError
 from tagscape.models.registry import get_model
-from tagscape.projections.methods import Cancel, fit_coords, make_reducer
+from tagscape.projections import signed
+from tagscape.projections.methods import Cancel, Cancelled, fit_coords, make_reducer
 from tagscape.store.db import current_revision
+from tagscape.store import files
 from tagscape.store.layers import LayerArray
 
 METHODS = ("original", "pca", "std-pca", "tsne", "umap")
@@ -52,9 +57,47 @@ ON_DEMAND_FORMAT = 2
 
 Progress = Callable[[int, int], None] | None
 
-#: Offline maps read in this process: path -> (mtime_ns, arrays). Maps are replaced atomically,
-#: so a new mtime means a new file.
-_LOADED: dict[Path, tuple[int, dict]] = {}
+#: What a request may fit over a whole layer: PCA / std-PCA are one pass over the rows (8 s
+#: for 4.5 M segments on 2 cores, bench/projections.py); larger layers need `tagscape project`.
+#: t-SNE and UMAP of the whole collection never run in a request (see :func:`project`).
+REQUEST_PCA_LIMIT = 1_000_000
+#: On-demand maps computed at once in one process, and how long a request waits for a slot.
+ON_DEMAND_SLOTS = 2
+ON_DEMAND_WAIT_SECONDS = 120.0
+#: Bytes of cached on-demand maps kept on disk (least recently used go first).
+ON_DEMAND_CACHE_BYTES = 256 << 20
+#: Bytes of offline maps kept in memory by one process.
+LOADED_MAPS_BYTES = 512 << 20
+
+
+class _LoadedMaps:
+    """Offline maps read in this process, by path and mtime (maps are replaced atomically, so a
+    new mtime means a new file), least recently used dropped beyond ``max_bytes``."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[Path, tuple[int, dict, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, path: Path, stamp: int) -> dict | None:
+        with self._lock:
+            item = self._items.get(path)
+            if item is None or item[0] != stamp:
+                return None
+            self._items.move_to_end(path)
+            return item[1]
+
+    def put(self, path: Path, stamp: int, stored: dict) -> None:
+        size = sum(getattr(value, "nbytes", 0) for value in stored.values())
+        with self._lock:
+            self._items[path] = (stamp, stored, size)
+            self._items.move_to_end(path)
+            while len(self._items) > 1 and sum(item[2] for item in self._items.values()) > self.max_bytes:
+                self._items.popitem(last=False)
+
+
+_LOADED = _LoadedMaps(LOADED_MAPS_BYTES)
+_SLOTS = threading.BoundedSemaphore(ON_DEMAND_SLOTS)
 
 
 @dataclass
@@ -88,7 +131,7 @@ class Projection:
 
 def _resolve_axis(value, labels: tuple[str, ...] | None, size: int) -> int:
     """An axis given as an index or (for taggrams) a tag name."""
-    if isinstance(value, (int, np.integer)) or (isinstance(value, str) and value.isdigit()):
+    if isinstance(value, (int, np.integer)) or (isinstance(value, str) and value.isascii() and value.isdecimal()):
         index = int(value)
         if not 0 <= index < size:
             raise UsageError(f"dimension {index} is out of range 0..{size - 1}")
@@ -135,13 +178,14 @@ class MapStore:
             stamp = path.stat().st_mtime_ns
         except FileNotFoundError:
             return None
-        cached = _LOADED.get(path)
-        if cached and cached[0] == stamp:
-            stored = cached[1]
-        else:
-            with np.load(path, allow_pickle=False) as npz:
-                stored = {name: npz[name] for name in npz.files}
-            _LOADED[path] = (stamp, stored)
+        stored = _LOADED.get(path, stamp)
+        if stored is None:
+            try:
+                with np.load(path, allow_pickle=False) as npz:
+                    stored = {name: npz[name] for name in npz.files}
+            except (OSError, ValueError, EOFError):  # unreadable: as if missing (`tagscape project` rewrites it)
+                return None
+            _LOADED.put(path, stamp, stored)
         if int(stored["format"]) != MAPS_FORMAT or int(stored["version"]) != self.collection.store.model_version(model_id):
             return None
         return stored
@@ -163,6 +207,17 @@ class MapStore:
                 f"the {method} map of {model_id} {layer} is missing or out of date, and this collection is open read-only; "
                 f"compute it with: tagscape project -c {self.collection.data_dir} -m {model_id} --layer {layer} --method {method}"
             )
+        path, _ = self._paths(model_id, layer, method)
+        with files.exclusive(path.with_suffix(".lock")):  # one fit per map at a time, across processes
+            if not refit:
+                fresh = self.load(model_id, layer, method)
+                if fresh is not None:  # made by another thread or process while this one waited
+                    return fresh
+            files.sweep_temporaries(path)
+            files.sweep_temporaries(self._paths(model_id, layer, method)[1])
+            return self._compute(model_id, layer, method, random_state=random_state, cancel=cancel, progress=progress, refit=refit)
+
+    def _compute(self, model_id: str, layer: str, method: str, *, random_state: int, cancel: Cancel, progress: Progress, refit: bool) -> dict:
         array = self.collection.layer(model_id, layer)
         if array.values.shape[0] == 0:
             raise NotFoundError(f"no {model_id} {layer} extracted yet; run: tagscape extract")
@@ -173,8 +228,14 @@ class MapStore:
         X = array.values
         revision = current_revision(model_id)
         # A map of an older definition of the layer (or older format) is refitted, never extended.
+        reducer = None
         if previous is not None and int(previous["format"]) == MAPS_FORMAT and int(previous.get("revision", 1)) == revision:
-            coords = self._update(previous, reducer_path, array, hashes, progress)
+            try:
+                reducer = signed.load(reducer_path)
+            except UntrustedFileError:
+                previous = None  # a reducer this user did not write is never unpickled: fit anew
+        if reducer is not None:
+            coords = self._update(previous, reducer, array, hashes, progress)
             reducer_params = json.loads(str(previous["params"]))
             explained = previous["explained"]
         else:
@@ -183,10 +244,7 @@ class MapStore:
             coords = fit_coords(reducer, X if method in ("pca", "std-pca") else np.asarray(X, np.float32), fit_rows=fit_rows, cancel=cancel, progress=progress)
             explained = np.array(reducer.explained_variance_ratio if hasattr(reducer, "explained_variance_ratio") else [], np.float64)
             reducer_params = {"random_state": random_state, "fit_rows": int(len(fit_rows)) if fit_rows is not None else int(X.shape[0])}
-            self.maps_dir.mkdir(parents=True, exist_ok=True)
-            tmp = reducer_path.with_name(f"{reducer_path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(reducer))
-            os.replace(tmp, reducer_path)
+            signed.dump(reducer, reducer_path)
         stored = {
             "coords": coords.astype(np.float32),
             "track_ids": array.track_ids,
@@ -198,13 +256,13 @@ class MapStore:
             "format": np.int64(MAPS_FORMAT),
             "params": np.array(json.dumps(reducer_params)),
         }
-        self.maps_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
-        np.savez(tmp, **stored)
+        tmp = files.temp_path(path)
+        with open(tmp, "wb") as out:
+            np.savez(out, **stored)
         os.replace(tmp, path)
         return stored
 
-    def _update(self, previous: dict, reducer_path: Path, array: LayerArray, hashes: list[str], progress: Progress) -> np.ndarray:
+    def _update(self, previous: dict, reducer, array: LayerArray, hashes: list[str], progress: Progress) -> np.ndarray:
         """Keep the coordinates of unchanged tracks; place new or changed tracks with transform."""
         old = {int(t): (int(previous["offsets"][i]), int(previous["offsets"][i + 1]), str(previous["track_hashes"][i])) for i, t in enumerate(previous["track_ids"])}
         coords = np.zeros((array.values.shape[0], previous["coords"].shape[1]), np.float32)
@@ -218,7 +276,6 @@ class MapStore:
                 to_place.append(np.arange(start, end))
         if to_place:
             rows = np.concatenate(to_place)
-            reducer = pickle.loads(reducer_path.read_bytes())
             coords[rows] = reducer.transform(np.asarray(array.values[rows], np.float32))[:, : coords.shape[1]]
             if progress:
                 progress(len(rows), len(rows))
@@ -234,15 +291,49 @@ class MapStore:
         settings, fit_rows = on_demand_plan(method, segment_index, params)
         key = _key(model_id, layer, method, random_state, settings, sorted(set(int(t) for t in track_ids)), hashes, version, ON_DEMAND_FORMAT)
         path = self.cache_dir / f"{model_id}.{layer}.{method}.{key}.npy"
-        if path.is_file():
-            return np.load(path)
-        reducer = make_reducer(method, random_state=random_state, **settings)
-        coords = fit_coords(reducer, np.asarray(array.values[rows], np.float32), fit_rows=fit_rows, cancel=cancel)
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npy")
-        np.save(tmp, coords)
-        os.replace(tmp, path)
+        cached = _read_cached(path)
+        if cached is not None:
+            return cached
+        # Single flight per key (a second identical request waits, then reads the first one's
+        # result), and at most ON_DEMAND_SLOTS fits at once in this process.
+        with files.exclusive(self.cache_dir / "locks" / f"{int(key[:2], 16)}.lock"):  # 256 stripes: lock files stay few
+            cached = _read_cached(path)
+            if cached is not None:
+                return cached
+            with _slot(cancel):
+                reducer = make_reducer(method, random_state=random_state, **settings)
+                coords = fit_coords(reducer, np.asarray(array.values[rows], np.float32), fit_rows=fit_rows, cancel=cancel)
+            tmp = files.temp_path(path)
+            with open(tmp, "wb") as out:
+                np.save(out, coords)
+            os.replace(tmp, path)
+        files.evict(self.cache_dir, max_bytes=ON_DEMAND_CACHE_BYTES, pattern="*.npy")
         return coords
+
+
+def _read_cached(path: Path) -> np.ndarray | None:
+    try:
+        coords = np.load(path)
+    except (OSError, ValueError, EOFError):
+        return None
+    files.touch(path)
+    return coords
+
+
+@contextmanager
+def _slot(cancel: Cancel):
+    """Wait for one of the process's on-demand slots (giving up when cancelled or after
+    ON_DEMAND_WAIT_SECONDS) and hold it."""
+    deadline = time.monotonic() + ON_DEMAND_WAIT_SECONDS
+    while not _SLOTS.acquire(timeout=0.25):
+        if cancel is not None and cancel():
+            raise Cancelled("cancelled while waiting for another map to finish")
+        if time.monotonic() > deadline:
+            raise BusyError(f"the server is computing {ON_DEMAND_SLOTS} other maps; ask again in a moment")
+    try:
+        yield
+    finally:
+        _SLOTS.release()
 
 
 def on_demand_plan(method: str, segment_index: np.ndarray, params: dict) -> tuple[dict, np.ndarray | None]:
@@ -289,6 +380,11 @@ def project(
         ``std-pca`` (``components`` are component indices, 0-based, from the offline map fitted
         on the whole collection), ``tsne`` / ``umap`` (of just ``tracks`` when given and small
         enough, else from the whole collection's offline map).
+    compute_offline : bool
+        Whether a missing or stale offline map may be fitted here (the command line). False
+        (a request): only PCA of up to ``REQUEST_PCA_LIMIT`` segments is; t-SNE / UMAP of
+        everything is computed on demand when it has at most ``ON_DEMAND_LIMIT`` segments, and
+        otherwise :class:`MapNotReadyError` names the ``tagscape project`` command.
     tracks : sequence of int, optional
         Track ids; all tracks when omitted. Points come in the given track order.
     """
@@ -313,22 +409,36 @@ def project(
             coords = np.asarray(array.values[:, axes], np.float32)
         else:
             coords = np.asarray(array.values[rows][:, axes], np.float32) if len(rows) else np.zeros((0, 2), np.float32)
-    elif method in ("pca", "std-pca") or tracks is None or len(rows) > ON_DEMAND_LIMIT:
-        maps = MapStore(collection)
-        stored = maps.load(model_id, layer, method)
-        if stored is None:
-            if not compute_offline:
-                raise NotFoundError(f"no {method} map of {model_id} {layer} yet; run: tagscape project -m {model_id} --layer {layer} --method {method}")
-            stored = maps.compute(model_id, layer, method, random_state=random_state, cancel=cancel)
-        k = stored["coords"].shape[1]
-        axes = [_resolve_axis(c, None, k) for c in components]
-        coords = stored["coords"][rows][:, axes]
-        explained = [float(v) for v in stored["explained"]] or None
-        source = "offline"
     else:
-        axes = [_resolve_axis(c, None, 2) for c in components]
-        coords = MapStore(collection).on_demand(model_id, layer, method, array, rows, tracks, segment_index=segment_index, random_state=random_state, params=params, cancel=cancel)[:, axes]
-        source = "on-demand"
+        maps = MapStore(collection)
+        # What fits a new map over the whole layer: the command line always; a request only
+        # PCA of a bounded layer. A request for t-SNE / UMAP of everything gets the offline map,
+        # or (for a small collection) an on-demand map of all its rows, or a 409.
+        offline = method in ("pca", "std-pca") or tracks is None or len(rows) > ON_DEMAND_LIMIT
+        stored = maps.load(model_id, layer, method) if offline else None
+        if offline and stored is None and not compute_offline:
+            if method in ("tsne", "umap") and len(rows) <= ON_DEMAND_LIMIT:
+                offline = False
+            elif method in ("tsne", "umap") or array.values.shape[0] > REQUEST_PCA_LIMIT:
+                raise MapNotReadyError(
+                    f"no up-to-date {method} map of all of {model_id} {layer} ({array.values.shape[0]:,} segments), and a request "
+                    f"computes at most {ON_DEMAND_LIMIT:,} on demand: choose fewer tracks, or compute it with: "
+                    f"tagscape project -c {collection.data_dir} -m {model_id} --layer {layer} --method {method}"
+                )
+        if offline:
+            if stored is None:
+                stored = maps.compute(model_id, layer, method, random_state=random_state, cancel=cancel)
+            k = stored["coords"].shape[1]
+            axes = [_resolve_axis(c, None, k) for c in components]
+            coords = stored["coords"][rows][:, axes]
+            explained = [float(v) for v in stored["explained"]] or None
+            source = "offline"
+        else:
+            axes = [_resolve_axis(c, None, 2) for c in components]
+            subset = tracks if tracks is not None else array.track_ids.tolist()
+            coords = maps.on_demand(model_id, layer, method, array, rows, subset, segment_index=segment_index, random_state=random_state,
+                                    params=params, cancel=cancel)[:, axes]
+            source = "on-demand"
     labels = tuple(_axis_label(method, a, layer_spec.labels, explained) for a in axes)
     return Projection(model_id, layer, method, np.ascontiguousarray(coords, np.float32), row_tracks.astype(np.int64), segment_index.astype(np.int32), labels, explained, source, params)
 

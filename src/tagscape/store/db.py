@@ -7,6 +7,7 @@ land whole or not at all, which is what makes a killed run resumable.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tagscape.errors import ReadOnlyError
+from tagscape.errors import CollectionError, ReadOnlyError
 
 SCHEMA_VERSION = 2
 STORE_DTYPE = np.dtype("<f2")
@@ -64,8 +65,7 @@ class Store:
 
     def __init__(self, path: Path, *, readonly: bool = False):
         self.path = Path(path)
-        uri = f"file:{self.path}?mode=ro" if readonly else f"file:{self.path}"
-        self.conn = sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None, check_same_thread=False)
+        self.conn = _connect(self.path, readonly=readonly)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA busy_timeout = 60000")
@@ -296,6 +296,31 @@ class Store:
         if row is None:
             return None
         return np.frombuffer(row["data"], dtype=STORE_DTYPE).reshape(row["n_rows"], row["n_cols"])
+
+
+def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    """A connection by URI built with ``Path.as_uri()``, so that ``#``, ``?``, ``%`` and spaces
+    in folder names stay part of the file name (``file:{path}`` would cut it at ``#`` or ``?``).
+
+    Read-only: ``mode=ro``; where the data folder cannot be written at all (a read-only mount,
+    another user's folder), a WAL database cannot create its ``-shm`` file even to read, and
+    nothing can be writing it either, so it is opened ``immutable=1``.
+    """
+    uri = Path(os.path.abspath(path)).as_uri()
+    if not readonly:
+        return sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None, check_same_thread=False)
+    if not path.is_file():
+        raise CollectionError(f"{path}: no collection database here")
+    immutable = not os.access(path.parent, os.W_OK)
+    conn = sqlite3.connect(f"{uri}?mode=ro" + ("&immutable=1" if immutable else ""), uri=True, timeout=60, isolation_level=None,
+                           check_same_thread=False)
+    if not immutable:
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:  # the -shm file cannot be made after all
+            conn.close()
+            conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=60, isolation_level=None, check_same_thread=False)
+    return conn
 
 
 class _Transaction:

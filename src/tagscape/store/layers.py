@@ -1,10 +1,11 @@
 """Contiguous, memory-mapped arrays of a layer, derived from the database.
 
 For each (model, layer) the segments of all tracks are stored one after another in track
-order, in ``arrays/<model>.<layer>.npy`` (float16, ``(n_segments, n_cols)``), with
-``arrays/<model>.<layer>.index.npz`` holding ``track_ids``, ``offsets`` (``n_tracks + 1``;
-track ``i``'s rows are ``offsets[i]:offsets[i + 1]``) and the model version they were built
-from. They are a cache: when the database's version for the model moves on, they are rebuilt.
+order, in ``arrays/<model>.<layer>.values.<version>-<random>.npy`` (float16,
+``(n_segments, n_cols)``), with ``arrays/<model>.<layer>.index.npz`` holding ``track_ids``,
+``offsets`` (``n_tracks + 1``; track ``i``'s rows are ``offsets[i]:offsets[i + 1]``), the
+model version they were built from and the name of the values file. They are a cache: when the
+database's version for the model moves on, they are rebuilt (see :func:`build_layer`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from tagscape.errors import NotFoundError
+from tagscape.store import files
 from tagscape.store.db import STORE_DTYPE, Store
 
-ARRAYS_FORMAT = 1
+#: 2: the index names its values file, written under a name of its own (1: fixed names, rebuilt in place).
+ARRAYS_FORMAT = 2
 
 
 @dataclass
@@ -73,53 +76,86 @@ class LayerArray:
         return (np.arange(self.offsets[-1]) - np.repeat(self.offsets[:-1], lengths)).astype(np.int32)
 
 
-def _paths(arrays_dir: Path, model_id: str, layer: str) -> tuple[Path, Path]:
-    stem = arrays_dir / f"{model_id}.{layer}"
-    return stem.with_name(stem.name + ".npy"), stem.with_name(stem.name + ".index.npz")
+def _index_path(arrays_dir: Path, model_id: str, layer: str) -> Path:
+    return arrays_dir / f"{model_id}.{layer}.index.npz"
+
+
+def _values_stem(model_id: str, layer: str) -> str:
+    return f"{model_id}.{layer}.values"
 
 
 def build_layer(store: Store, arrays_dir: Path, model_id: str, layer: str) -> None:
-    """Write the contiguous arrays of a layer from the database (atomically replaced)."""
-    arrays_dir.mkdir(parents=True, exist_ok=True)
-    values_path, index_path = _paths(arrays_dir, model_id, layer)
-    with store.snapshot():  # one consistent view, while extraction may go on writing
-        version = store.model_version(model_id)
-        n_tracks, n_rows, n_cols = store.layer_shape(model_id, layer)
-        tmp_values = values_path.with_name(f"{values_path.name}.{os.getpid()}.tmp")
-        values = np.lib.format.open_memmap(tmp_values, mode="w+", dtype=STORE_DTYPE, shape=(n_rows, n_cols))
-        offsets = np.zeros(n_tracks + 1, np.int64)
-        track_ids = np.zeros(n_tracks, np.int64)
-        position = 0
-        for i, (track_id, rows, cols, data) in enumerate(store.iter_layer(model_id, layer)):
-            values[position : position + rows] = np.frombuffer(data, dtype=STORE_DTYPE).reshape(rows, cols)
-            position += rows
-            offsets[i + 1] = position
-            track_ids[i] = track_id
-        values.flush()
-        del values
-    tmp_index = index_path.with_name(f"{index_path.name}.{os.getpid()}.tmp.npz")
-    np.savez(tmp_index, offsets=offsets, track_ids=track_ids, version=np.int64(version), format=np.int64(ARRAYS_FORMAT))
-    os.replace(tmp_values, values_path)
-    os.replace(tmp_index, index_path)
+    """Write the contiguous arrays of a layer from the database, unless another thread or
+    process did it meanwhile (one rebuild at a time per layer).
+
+    The values go to a file of their own (``<model>.<layer>.values.<version>-<random>.npy``)
+    and the index, which names that file, is replaced last: a reader holds either the old pair
+    or the new one. Values files the new index does not name are then removed (a reader that
+    mapped one keeps its pages). A rebuild killed midway leaves only a temporary file, swept by
+    the next one, and the old arrays in use.
+    """
+    index_path = _index_path(arrays_dir, model_id, layer)
+    with files.exclusive(index_path.with_suffix(".lock")):
+        if _fresh_index(store, index_path, model_id) is not None:
+            return
+        files.sweep_temporaries(index_path)
+        for leftover in arrays_dir.glob(f"{_values_stem(model_id, layer)}.*{files.TMP_SUFFIX}"):
+            leftover.unlink(missing_ok=True)
+        with store.snapshot():  # one consistent view, while extraction may go on writing
+            version = store.model_version(model_id)
+            n_tracks, n_rows, n_cols = store.layer_shape(model_id, layer)
+            values_path = files.temp_path(arrays_dir / f"{_values_stem(model_id, layer)}.{version}")
+            values = np.lib.format.open_memmap(values_path, mode="w+", dtype=STORE_DTYPE, shape=(n_rows, n_cols))
+            offsets = np.zeros(n_tracks + 1, np.int64)
+            track_ids = np.zeros(n_tracks, np.int64)
+            position = 0
+            for i, (track_id, rows, cols, data) in enumerate(store.iter_layer(model_id, layer)):
+                values[position : position + rows] = np.frombuffer(data, dtype=STORE_DTYPE).reshape(rows, cols)
+                position += rows
+                offsets[i + 1] = position
+                track_ids[i] = track_id
+            values.flush()
+            del values
+        final_values = values_path.with_name(values_path.name[: -len(files.TMP_SUFFIX)] + ".npy")
+        os.replace(values_path, final_values)
+        tmp_index = files.temp_path(index_path)
+        with open(tmp_index, "wb") as out:
+            np.savez(out, offsets=offsets, track_ids=track_ids, version=np.int64(version), format=np.int64(ARRAYS_FORMAT),
+                     values=np.array(final_values.name))
+        os.replace(tmp_index, index_path)
+        for old in [*arrays_dir.glob(f"{_values_stem(model_id, layer)}.*.npy"), arrays_dir / f"{model_id}.{layer}.npy"]:  # + format 1's
+            if old != final_values:
+                old.unlink(missing_ok=True)
 
 
 def _read_index(index_path: Path):
     try:
         with np.load(index_path) as index:
-            return int(index["version"]), int(index["format"]), index["offsets"], index["track_ids"]
-    except (OSError, KeyError, ValueError):
+            return int(index["version"]), int(index["format"]), index["offsets"], index["track_ids"], str(index["values"])
+    except (OSError, KeyError, ValueError, EOFError):
         return None
+
+
+def _fresh_index(store: Store, index_path: Path, model_id: str):
+    """The index if it matches the database's version of the model and this format, else None."""
+    index = _read_index(index_path) if index_path.is_file() else None
+    if index and index[0] == store.model_version(model_id) and index[1] == ARRAYS_FORMAT:
+        return index
+    return None
 
 
 def load_layer(store: Store, arrays_dir: Path, model_id: str, layer: str, *, rebuild: bool = True) -> LayerArray:
     """The layer's arrays, rebuilt first if missing or older than the database."""
-    values_path, index_path = _paths(arrays_dir, model_id, layer)
-    for _ in range(2):
-        index = _read_index(index_path) if index_path.is_file() and values_path.is_file() else None
-        if index and index[0] == store.model_version(model_id) and index[1] == ARRAYS_FORMAT:
-            _, _, offsets, track_ids = index
-            values = np.load(values_path, mmap_mode="r")
-            if values.shape[0] == offsets[-1]:
+    index_path = _index_path(arrays_dir, model_id, layer)
+    for _ in range(3):
+        index = _fresh_index(store, index_path, model_id)
+        if index is not None:
+            _, _, offsets, track_ids, values_name = index
+            try:
+                values = np.load(arrays_dir / values_name, mmap_mode="r")
+            except (OSError, ValueError):  # replaced by a newer rebuild between the two reads
+                values = None
+            if values is not None and values.shape[0] == offsets[-1]:
                 return LayerArray(model_id, layer, values, offsets, track_ids)
         if not rebuild:
             break

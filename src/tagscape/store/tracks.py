@@ -6,8 +6,10 @@ import csv
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import mutagen
 
@@ -23,13 +25,41 @@ _COLUMN_TAGS = {"title", "artist", "album", "genre", "date", "tracknumber"}
 Progress = Callable[[int, int], None] | None
 
 
-def scan_folder(root: Path) -> Iterator[Path]:
-    """Audio files below ``root`` (by extension), skipping hidden folders, in sorted order."""
+def scan_folder(root: Path, *, follow_symlinks: bool = False, skipped: list[tuple[str, str]] | None = None) -> Iterator[Path]:
+    """Audio files below ``root`` (by extension), skipping hidden folders, in sorted order.
+
+    Only regular files count (a FIFO or a device named ``x.mp3`` would hang the indexer), and
+    only those whose real path lies inside ``root``: a link ``x.mp3 -> ~/.ssh/id_rsa`` would
+    otherwise be indexed and then served. ``follow_symlinks`` allows links that lead out of
+    the folder (to regular files still). Linked folders are never entered. What is left out
+    is appended to ``skipped`` as ``(relative path, reason)``.
+    """
+    real_root = root.resolve()
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith(".") and Path(name).suffix.lower() in AUDIO_EXTENSIONS:
-                yield Path(folder) / name
+            if name.startswith(".") or Path(name).suffix.lower() not in AUDIO_EXTENSIONS:
+                continue
+            path = Path(folder) / name
+            reason = _not_indexable(path, real_root, follow_symlinks=follow_symlinks)
+            if reason is None:
+                yield path
+            elif skipped is not None:
+                skipped.append((path.relative_to(root).as_posix(), reason))
+
+
+def _not_indexable(path: Path, real_root: Path, *, follow_symlinks: bool) -> str | None:
+    """Why ``path`` is not indexed, or None."""
+    try:
+        real = path.resolve(strict=True)
+        mode = real.stat().st_mode
+    except (OSError, RuntimeError):  # a dangling link, a loop
+        return "a link to nothing"
+    if not follow_symlinks and not real.is_relative_to(real_root):
+        return "a link out of the folder (index with --follow-symlinks to allow it)"
+    if not stat.S_ISREG(mode):
+        return "not a regular file"
+    return None
 
 
 def content_hash(path: Path) -> str:
@@ -101,12 +131,14 @@ def read_file_metadata(path: Path) -> tuple[dict, list[tuple[str, str]]]:
     return fields, extra
 
 
-def folder_records(root: Path, known: dict, progress: Progress = None) -> Iterator[tuple[dict, list]]:
+def folder_records(root: Path, known: dict, progress: Progress = None, *, follow_symlinks: bool = False,
+                   skipped: list[tuple[str, str]] | None = None) -> Iterator[tuple[dict, list]]:
     """Index records of the files below ``root`` that are new or changed.
 
     A file whose size and modification time match ``known`` (key -> row) is not re-read.
+    See :func:`scan_folder` for ``follow_symlinks`` and ``skipped``.
     """
-    paths = list(scan_folder(root))
+    paths = list(scan_folder(root, follow_symlinks=follow_symlinks, skipped=skipped))
     for i, path in enumerate(paths):
         key = path.relative_to(root).as_posix()
         try:
@@ -160,7 +192,7 @@ def jamendo_records(tsv: Path, *, audio_root: Path | None, audio_url: str | None
             record = {
                 "key": track_id,
                 "path": path if audio_root is not None else None,
-                "url": audio_url.format(track_id=track_id, id=numeric, path=path) if audio_url else None,
+                "url": audio_url.format(track_id=track_id, id=numeric, path=quote(path, safe="/")) if audio_url else None,
                 "content_hash": f"jamendo:{track_id}",
                 "duration": float(duration) if duration else None,
                 "title": track_id,

@@ -1,15 +1,16 @@
 """``GET /api/points``: the points of one map, as a compact binary layout (or JSON).
 
-Binary layout (all little-endian), version 1::
+Binary layout (all little-endian), version 2 (1 had uint16 segment indices: a track of more
+than 65,535 segments, 17.5 h at VGGish's 0.96 s, could not be sent)::
 
     offset  size  what
     0       4     magic b"TSPT"
-    4       4     uint32 layout version (1)
+    4       4     uint32 layout version (2)
     8       4     uint32 n: number of points
     12      4     uint32 m: byte length of the JSON header that follows (padded with spaces to a multiple of 4)
     16      m     JSON header (UTF-8): what the points are (see ``meta`` below), including ``arrays``
     16 + m  ...   the arrays, back to back, each starting at a multiple of 4 bytes:
-                  x float32[n], y float32[n], track uint32[n], segment uint16[n],
+                  x float32[n], y float32[n], track uint32[n], segment uint32[n],
                   then, when present, spread float32[n] (mode=averages), value float32[n]
                   (value=TAG: the tag's activation) and rank uint8[n] (rank=TAG: the tag's rank
                   among the point's tags, 0 = the top tag).
@@ -37,11 +38,10 @@ from tagscape.projections.maps import METHODS
 from tagscape.web.selection import Selection, TrackTable, select_tracks
 
 MAGIC = b"TSPT"
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 MODES = ("segments", "trajectories", "averages")
 FORMATS = ("binary", "json")
 HEADER = struct.Struct("<4sIII")
-MAX_SEGMENT_INDEX = np.iinfo(np.uint16).max
 
 
 @dataclass
@@ -165,8 +165,10 @@ def compute_points(collection, table: TrackTable, req: PointsRequest, *, cancel=
 
     # An on-demand t-SNE runs in one thread: openTSNE's parallel loops crawl when the cores are
     # busy (measured: 20 s instead of 0.1 s for 40 points on a loaded 2-core machine).
-    params = {"n_jobs": 1} if req.method == "tsne" and tracks is not None else None
-    projection = collection.projection(req.model_id, req.layer, req.method, components=(req.x, req.y), tracks=tracks, cancel=cancel, params=params)
+    params = {"n_jobs": 1} if req.method == "tsne" else None
+    # A request's work is bounded: it never fits a whole-collection t-SNE / UMAP (see project()).
+    projection = collection.projection(req.model_id, req.layer, req.method, components=(req.x, req.y), tracks=tracks, cancel=cancel,
+                                       params=params, compute_offline=False)
     coords, row_tracks = projection.coords, projection.track_ids
 
     # Each point's track as an index into this answer's track table (points come track by track).
@@ -195,19 +197,17 @@ def compute_points(collection, table: TrackTable, req: PointsRequest, *, cancel=
             "x": means[:, 0].astype(np.float32),
             "y": means[:, 1].astype(np.float32),
             "track": np.arange(len(track_ids), dtype=np.uint32),
-            "segment": np.zeros(len(track_ids), np.uint16),
+            "segment": np.zeros(len(track_ids), np.uint32),
             "spread": spread.astype(np.float32),
         }
         if block is not None:  # a track's activations: the mean over its segments
             block = (np.add.reduceat(block, starts, axis=0) / counts[:, None]).astype(np.float32) if len(starts) else block[:0]
     else:
-        if len(projection.segment_index) and int(projection.segment_index.max()) > MAX_SEGMENT_INDEX:
-            raise UsageError(f"a track has more than {MAX_SEGMENT_INDEX + 1} segments; the binary layout cannot index them")
         arrays = {
             "x": np.ascontiguousarray(coords[:, 0]),
             "y": np.ascontiguousarray(coords[:, 1]),
             "track": point_track,
-            "segment": projection.segment_index.astype(np.uint16),
+            "segment": projection.segment_index.astype(np.uint32),
         }
     if value_column is not None:
         arrays["value"] = np.ascontiguousarray(block[:, value_column], np.float32)
@@ -248,7 +248,7 @@ def compute_points(collection, table: TrackTable, req: PointsRequest, *, cancel=
 
 
 def _empty(req: PointsRequest, spec, table: TrackTable, n_selected: int) -> Points:
-    arrays = {"x": np.zeros(0, np.float32), "y": np.zeros(0, np.float32), "track": np.zeros(0, np.uint32), "segment": np.zeros(0, np.uint16)}
+    arrays = {"x": np.zeros(0, np.float32), "y": np.zeros(0, np.float32), "track": np.zeros(0, np.uint32), "segment": np.zeros(0, np.uint32)}
     meta = {
         "model": req.model_id, "layer": req.layer, "projection": req.method, "mode": req.mode, "axes": [req.x, req.y],
         "axis_labels": [str(req.x), str(req.y)], "explained_variance": None, "source": "empty", "segment_seconds": spec.segment_seconds,
