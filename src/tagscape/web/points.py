@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import struct
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -112,24 +113,32 @@ def parse_binary(body: bytes) -> Points:
 
 
 class Generations:
-    """A counter per client: a new request of a client cancels that client's older one."""
+    """A counter per client: a new request of a client cancels that client's older one.
 
-    def __init__(self):
+    At most ``max_clients`` clients are remembered; beyond that the least recently seen one is
+    forgotten (one at a time: clearing them all would cancel every request in flight), and a
+    forgotten client's request is never cancelled by it.
+    """
+
+    def __init__(self, max_clients: int = 10_000):
+        self.max_clients = max_clients
         self._lock = threading.Lock()
-        self._current: dict[str, int] = {}
+        self._current: OrderedDict[str, int] = OrderedDict()
 
     def start(self, client: str | None):
         """A ``cancel()`` callable that turns True once the same client asks again."""
         if not client:
             return None
         with self._lock:
-            if len(self._current) > 10_000:
-                self._current.clear()
             mine = self._current.get(client, 0) + 1
             self._current[client] = mine
+            self._current.move_to_end(client)
+            while len(self._current) > self.max_clients:
+                self._current.popitem(last=False)
 
         def cancel() -> bool:
-            return self._current.get(client) != mine
+            current = self._current.get(client)
+            return current is not None and current != mine
 
         return cancel
 
