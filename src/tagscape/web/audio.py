@@ -16,9 +16,9 @@ from pathlib import Path
 
 from flask import Blueprint, Response, redirect, send_file
 
+from tagscape.audio.clips import MAX_CLIP_SECONDS, browser_can_play, clip_wav, transcoded
 from tagscape.errors import NotFoundError, UsageError
 from tagscape.web import get_collection
-from tagscape.web.clips import MAX_CLIP_SECONDS, browser_can_play, clip_wav, transcoded
 from tagscape.web.params import float_arg
 
 bp = Blueprint("audio", __name__, url_prefix="/api/audio")
@@ -79,10 +79,10 @@ def track_audio(track_id: int):
         duration = track.get("duration")
         if duration is not None and span[0] >= duration:
             raise UsageError(f"'start' ({span[0]:g}) is past the end of track {track_id} ({duration:.2f} s)")
-        response = Response(clip_wav(path, *span), mimetype="audio/wav")
+        response = Response(clip_wav(path, start=span[0], end=span[1]), mimetype="audio/wav")
         response.headers["Cache-Control"] = "private, max-age=3600"
         return response
     if not browser_can_play(path):
         key = f"{track_id}-{(track.get('content_hash') or 'x')[:16]}"
-        path = transcoded(path, collection.cache_dir / "audio", key)
+        path = transcoded(path, cache_dir=collection.cache_dir / "audio", key=key)
     return send_file(path, conditional=True, mimetype=mimetypes.guess_type(path.name)[0] or "application/octet-stream")
