@@ -157,7 +157,7 @@ def worker_extractor(config: WorkerConfig):
 
 def analyze_on_worker(item, config: WorkerConfig):
     """The task: one file -> ``(item, analysis, None)`` or ``(item, None, reason)``."""
-    from tagscape.extract import analyze_item
+    from tagscape.work import analyze_item
 
     return analyze_item(worker_extractor(config), item)
 

@@ -18,18 +18,7 @@ from dataclasses import dataclass, field
 from tagscape.collection import Collection
 from tagscape.errors import TagscapeError, UsageError
 from tagscape.pipeline import Analysis, Extractor, resolve_models
-
-
-@dataclass
-class WorkItem:
-    track_id: int
-    key: str
-    source: str
-    content_hash: str | None
-    models: tuple[str, ...]
-    duration: float | None
-    #: Why the track's audio cannot be opened at all (found when the work was listed), or None.
-    unavailable: str | None = None
+from tagscape.work import WorkItem, analyze_item
 
 
 @dataclass
@@ -53,18 +42,6 @@ def _init_worker(model_ids: Sequence[str], threads: int | None, device: str | No
 
 def _run_item(item: WorkItem) -> tuple[WorkItem, Analysis | None, str | None]:
     return analyze_item(_worker_extractor, item)
-
-
-def analyze_item(extractor: Extractor, item: WorkItem) -> tuple[WorkItem, Analysis | None, str | None]:
-    """Analyse one track in a worker; a bad file comes back as a reason, not an exception."""
-    if item.unavailable:
-        return item, None, item.unavailable
-    try:
-        return item, extractor.analyze(item.source, models=item.models), None
-    except TagscapeError as exc:
-        return item, None, exc.message
-    except Exception as exc:  # a bug or an unforeseen library error must not stop the run
-        return item, None, f"internal error: {type(exc).__name__}: {exc}"
 
 
 def work_items(collection: Collection, model_ids: Sequence[str], *, retry_failed: bool = False) -> list[WorkItem]:

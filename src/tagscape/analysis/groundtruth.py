@@ -67,14 +67,11 @@ def normalise_label(kind: str, value: str) -> str | None:
 def collection_labels(collection) -> dict[int, set[str]]:
     """Track id -> its ground-truth labels (collection tags and the genre column)."""
     labels: dict[int, set[str]] = {}
-    conn = collection.store.conn
-    kinds = tuple(KINDS)
-    rows = conn.execute(f"SELECT track_id, kind, value FROM track_tags WHERE lower(kind) IN ({', '.join('?' * len(kinds))})", kinds)
-    for track_id, kind, value in rows:
+    for track_id, kind, value in collection.store.tags_of_kinds(KINDS):
         label = normalise_label(kind, value)
         if label:
             labels.setdefault(track_id, set()).add(label)
-    for track_id, genre in conn.execute("SELECT track_id, genre FROM tracks WHERE present = 1 AND genre IS NOT NULL"):
+    for track_id, genre in collection.store.genres():
         for part in re.split(r"[;,/|]", genre):
             label = normalise_label("genre", part)
             if label:

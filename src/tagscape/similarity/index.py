@@ -296,10 +296,7 @@ class SimilarityStore:
         artist = (track.get("artist") or "").strip()
         if not artist:
             return []
-        rows = self.collection.store.conn.execute(
-            "SELECT track_id FROM tracks WHERE present = 1 AND lower(trim(artist)) = lower(?)", (artist,)
-        )
-        return [row[0] for row in rows]
+        return self.collection.store.tracks_by_artist(artist)
 
 
 def _save_npy(path: Path, values: np.ndarray) -> None:

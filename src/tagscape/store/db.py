@@ -171,6 +171,48 @@ class Store:
     def count_tracks(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM tracks WHERE present = 1").fetchone()[0]
 
+    def stamp(self) -> tuple:
+        """Changes whenever tracks or results change (indexing, extraction): the key of every
+        cache derived from the collection."""
+        tracks = self.conn.execute("SELECT COUNT(*), MAX(indexed_at), SUM(present) FROM tracks").fetchone()
+        versions = self.conn.execute("SELECT COALESCE(SUM(version), 0), COUNT(*) FROM model_versions").fetchone()
+        return tuple(tracks) + tuple(versions)
+
+    def tracks_with_tag(self, value: str, *, kind: str | None = None) -> set[int]:
+        """Ids of tracks carrying the tag ``value`` (of ``kind``, or of any kind)."""
+        if kind:
+            rows = self.conn.execute("SELECT track_id FROM track_tags WHERE kind = ? AND value = ?", (kind, value))
+        else:
+            rows = self.conn.execute("SELECT track_id FROM track_tags WHERE value = ?", (value,))
+        return {row[0] for row in rows}
+
+    def tag_counts(self, *, exclude_kinds: Iterable[str] = (), limit: int = 2000) -> list[tuple[str, str, int]]:
+        """The most common ``(kind, value, tracks)`` tags, leaving out some kinds."""
+        excluded = sorted(exclude_kinds)
+        placeholders = ", ".join("?" * len(excluded)) or "''"
+        return [tuple(row) for row in self.conn.execute(
+            f"SELECT kind, value, COUNT(*) AS n FROM track_tags WHERE kind NOT IN ({placeholders}) "
+            "GROUP BY kind, value ORDER BY n DESC, kind, value LIMIT ?",
+            (*excluded, limit),
+        )]
+
+    def tags_of_kinds(self, kinds: Iterable[str]) -> list[tuple[int, str, str]]:
+        """``(track_id, kind, value)`` of every tag whose kind is one of ``kinds`` (any case)."""
+        kinds = tuple(k.lower() for k in kinds)
+        if not kinds:
+            return []
+        return [tuple(row) for row in self.conn.execute(
+            f"SELECT track_id, kind, value FROM track_tags WHERE lower(kind) IN ({', '.join('?' * len(kinds))})", kinds)]
+
+    def genres(self) -> list[tuple[int, str]]:
+        """``(track_id, genre)`` of present tracks with a genre column."""
+        return [tuple(row) for row in self.conn.execute("SELECT track_id, genre FROM tracks WHERE present = 1 AND genre IS NOT NULL")]
+
+    def tracks_by_artist(self, artist: str) -> list[int]:
+        """Present tracks whose artist equals ``artist`` (trimmed, any case)."""
+        rows = self.conn.execute("SELECT track_id FROM tracks WHERE present = 1 AND lower(trim(artist)) = lower(?)", (artist.strip(),))
+        return [row[0] for row in rows]
+
     # -- results ------------------------------------------------------------------------
 
     def _bump_version(self, model_id: str) -> None:

@@ -148,32 +148,19 @@ class TrackTables:
 
 def collection_stamp(collection) -> tuple:
     """Changes whenever tracks or results change (indexing, extraction)."""
-    store = collection.store
-    tracks = store.conn.execute("SELECT COUNT(*), MAX(indexed_at), SUM(present) FROM tracks").fetchone()
-    versions = store.conn.execute("SELECT COALESCE(SUM(version), 0), COUNT(*) FROM model_versions").fetchone()
-    return tuple(tracks) + tuple(versions)
+    return collection.store.stamp()
 
 
 def tagged_tracks(collection, tag: str) -> set[int]:
     """Ids of tracks carrying a tag: ``value`` (any kind) or ``kind:value``."""
-    store = collection.store
     kind, _, value = tag.partition(":") if ":" in tag else (None, "", tag)
-    if kind:
-        rows = store.conn.execute("SELECT track_id FROM track_tags WHERE kind = ? AND value = ?", (kind, value))
-    else:
-        rows = store.conn.execute("SELECT track_id FROM track_tags WHERE value = ?", (value,))
-    return {row[0] for row in rows}
+    return collection.store.tracks_with_tag(value, kind=kind or None)
 
 
 def tag_facets(collection, limit: int = 2000) -> list[dict]:
     """The most common (kind, value) tags of the collection, beyond the track columns."""
-    placeholders = ", ".join("?" * len(COLUMN_TAG_KINDS))
-    rows = collection.store.conn.execute(
-        f"SELECT kind, value, COUNT(*) AS n FROM track_tags WHERE kind NOT IN ({placeholders}) "
-        "GROUP BY kind, value ORDER BY n DESC, kind, value LIMIT ?",
-        (*sorted(COLUMN_TAG_KINDS), limit),
-    )
-    return [{"kind": row[0], "value": row[1], "tracks": row[2]} for row in rows]
+    rows = collection.store.tag_counts(exclude_kinds=COLUMN_TAG_KINDS, limit=limit)
+    return [{"kind": kind, "value": value, "tracks": n} for kind, value, n in rows]
 
 
 def select_tracks(collection, table: TrackTable, selection: Selection) -> np.ndarray:
