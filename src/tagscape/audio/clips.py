@@ -10,10 +10,10 @@ channels, whatever the file claims.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import os
-import threading
 import wave
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import av
 import numpy as np
 import soxr
 
+from tagscape import files
 from tagscape.audio.decode import decoded_frames, open_audio
 from tagscape.errors import AudioError, UsageError
 
@@ -30,8 +31,8 @@ BROWSER_EXTENSIONS = frozenset(".mp3 .ogg .oga .opus .flac .wav .wave .m4a .mp4 
 MAX_CLIP_SECONDS = 60.0
 MAX_CLIP_RATE = 48_000
 
-_transcode_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
+#: Bytes of transcoded files kept per collection (least recently played go first).
+TRANSCODE_CACHE_BYTES = 2 << 30
 
 
 def browser_can_play(path: Path) -> bool:
@@ -152,22 +153,26 @@ def clip_wav(path: Path, *, start: float, end: float) -> bytes:
 
 
 def transcoded(path: Path, *, cache_dir: Path, key: str) -> Path:
-    """A FLAC copy of ``path`` in ``cache_dir`` (made on first use; ``key`` names the version)."""
+    """A FLAC copy of ``path`` in ``cache_dir`` (made on first use; ``key`` names the version).
+
+    One transcoding per file at a time across threads and processes; the folder keeps at most
+    ``TRANSCODE_CACHE_BYTES``, least recently played files going first.
+    """
     target = cache_dir / f"{key}.flac"
     if target.is_file():
+        files.touch(target)
         return target
-    with _locks_guard:
-        lock = _transcode_locks.setdefault(str(target), threading.Lock())
-    with lock:
+    stripe = int(hashlib.blake2b(key.encode(), digest_size=1).hexdigest(), 16)
+    with files.exclusive(cache_dir / "locks" / f"{stripe}.lock"):
         if target.is_file():
             return target
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp = files.temp_path(target)
         try:
             _transcode_flac(path, tmp)
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
+    files.evict(cache_dir, max_bytes=TRANSCODE_CACHE_BYTES, pattern="*.flac")
     return target
 
 

@@ -31,7 +31,7 @@ from tagscape.models.registry import get_model
 from tagscape.projections import signed
 from tagscape.projections.methods import Cancel, Cancelled, fit_coords, make_reducer
 from tagscape.store.db import current_revision
-from tagscape.store import files
+from tagscape import files
 from tagscape.store.layers import LayerArray
 
 METHODS = ("original", "pca", "std-pca", "tsne", "umap")

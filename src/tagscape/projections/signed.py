@@ -18,7 +18,7 @@ import secrets
 from pathlib import Path
 
 from tagscape.errors import UntrustedFileError
-from tagscape.store import files
+from tagscape import files
 
 MAGIC = b"TSRD1\n"
 KEY_BYTES = 32

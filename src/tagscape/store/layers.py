@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from tagscape.errors import NotFoundError
-from tagscape.store import files
+from tagscape import files
 from tagscape.store.db import STORE_DTYPE, Store
 
 #: 2: the index names its values file, written under a name of its own (1: fixed names, rebuilt in place).
