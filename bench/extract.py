@@ -70,6 +70,14 @@ def say(*args) -> None:
     print(*args, flush=True)
 
 
+def av_rate(path: Path) -> int:
+    """The file's own sample rate."""
+    import av
+
+    with av.open(str(path)) as container:
+        return container.streams.audio[0].codec_context.sample_rate
+
+
 def section(title: str) -> None:
     say(f"\n== {title} " + "=" * max(0, 72 - len(title)))
 
@@ -593,8 +601,25 @@ class Bench:
 
         args = self.args
         self.quiet()
+        section("VGGish resampling to 16 kHz: decode + resample, as its release (resampy kaiser_best) and as the taggers (soxr HQ)")
+        import resampy
+
+        from tagscape.audio.resample import RESAMPY_KAISER_BEST, SOXR_HQ
+
+        native = list(stream_audio(self.path, sr=int(av_rate(self.path))))
+        timings = {}
+        for label, run in (
+            ("decode + soxr HQ (the taggers' front end; VGGish's before)", lambda: list(stream_audio(self.path, sr=16000, resampler=SOXR_HQ))),
+            ("decode + kaiser_best, tagscape's polyphase product (VGGish's now)", lambda: list(stream_audio(self.path, sr=16000, resampler=RESAMPY_KAISER_BEST))),
+            ("resampy.resample of the decoded signal alone (the library's own loop)", lambda: resampy.resample(np.concatenate(native).astype(np.float64), int(av_rate(self.path)), 16000)),
+        ):
+            m, _, note = best_of(run, 3)
+            timings[label] = m.wall
+            say(f"{label}: {m.wall:.3f} s, {self.audio_s / m.wall:8.1f} x real time  ({note})")
+        say(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
         section("VGGish mel only: PatchStream(params=VGGISH_MEL) over the decoded chunks")
-        chunks = list(stream_audio(self.path, sr=16000))
+        chunks = list(stream_audio(self.path, sr=16000, resampler=RESAMPY_KAISER_BEST))
 
         def mel():
             stream = PatchStream(params=VGGISH_MEL)

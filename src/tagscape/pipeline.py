@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from tagscape.audio.decode import stream_audio
+from tagscape.audio.decode import stream_audio_multi
 from tagscape.audio.mel import MelParams, PatchStream
 from tagscape.errors import UsageError
 from tagscape.models.registry import ModelSpec, default_models, get_model
@@ -152,15 +152,18 @@ class Extractor:
                 for name, value in self.taggers[model_id](batch).items():
                     results[model_id].setdefault(name, []).append(value)
 
-        n_samples = 0
-        for chunk in stream_audio(path, sr=sr.pop()):
-            n_samples += chunk.size
+        # One decode; each front end reads the signal resampled as its model's reference was.
+        resamplers = tuple(dict.fromkeys(params.resampler for params in groups))
+        n_samples = dict.fromkeys(resamplers, 0)
+        for chunks in stream_audio_multi(path, sr=sr.pop(), resamplers=resamplers):
+            for kind, chunk in chunks.items():
+                n_samples[kind] += chunk.size
             for params, stream in streams.items():
-                run(params, stream.push(chunk), flush=False)
+                run(params, stream.push(chunks[params.resampler]), flush=False)
         for params, stream in streams.items():
             run(params, stream.finish(), flush=True)
 
-        analysis = Analysis(path=str(path), duration_seconds=n_samples / next(iter(groups)).sr)
+        analysis = Analysis(path=str(path), duration_seconds=max(n_samples.values()) / next(iter(groups)).sr)
         for spec in specs:
             layers = {
                 layer.name: np.concatenate(results[spec.model_id][layer.name]) if results[spec.model_id].get(layer.name) else np.zeros((0, layer.size), np.float32)

@@ -2,9 +2,9 @@
 
 The audio package owns all audio file I/O: this module opens and validates files for
 extraction, :mod:`tagscape.audio.clips` reuses :func:`open_audio` and :func:`decoded_frames` for
-the browser. FFmpeg (through PyAV) decodes; channels are averaged to mono as librosa does;
-``soxr`` resamples in streaming mode with the same "HQ" quality that librosa's default
-resampler (``soxr_hq``) uses, so our samples stay close to the ones the models were trained on.
+the browser. FFmpeg (through PyAV) decodes; channels are averaged to mono as librosa and
+VGGish's release do; each model's front end resamples as its reference did (soxr HQ for the
+musicnn models, resampy's kaiser_best for VGGish; :mod:`tagscape.audio.resample`), streamed.
 
 Files are hostile until proven otherwise: a header may claim any sample rate or channel count,
 and a "file" may be a playlist that names other files. Rates and channel counts are bounded
@@ -24,8 +24,8 @@ from pathlib import Path
 import av
 import mutagen
 import numpy as np
-import soxr
 
+from tagscape.audio.resample import SOXR_HQ, make_stream
 from tagscape.errors import AudioError
 
 #: Decoded chunks are gathered to about this many samples (input or output, whichever is more)
@@ -280,7 +280,7 @@ def decoded_frames(path: Path | str, container) -> Iterator[tuple[np.ndarray, av
 
 
 def stream_audio(
-    path: str | os.PathLike, *, sr: int = 16000, chunk_samples: int = CHUNK_SAMPLES
+    path: str | os.PathLike, *, sr: int = 16000, chunk_samples: int = CHUNK_SAMPLES, resampler: str = SOXR_HQ
 ) -> Iterator[np.ndarray]:
     """Decode a file to mono float32 at ``sr``, yielding chunks as they are ready.
 
@@ -293,6 +293,9 @@ def stream_audio(
     chunk_samples : int
         Roughly how many samples are resampled at a time, counted at the native rate or at
         ``sr``, whichever is higher: a chunk's memory does not grow with the resampling ratio.
+    resampler : str
+        ``soxr_hq`` (librosa's default) or ``resampy_kaiser_best`` (VGGish's release); see
+        :mod:`tagscape.audio.resample`.
 
     Yields
     ------
@@ -306,11 +309,20 @@ def stream_audio(
         in the sense of containing no samples at all, or its sample rate or channel count is
         out of bounds (see :func:`check_format`). Digital silence is valid.
     """
+    for chunks in stream_audio_multi(path, sr=sr, chunk_samples=chunk_samples, resamplers=(resampler,)):
+        yield chunks[resampler]
+
+
+def stream_audio_multi(
+    path: str | os.PathLike, *, sr: int = 16000, chunk_samples: int = CHUNK_SAMPLES, resamplers: tuple[str, ...] = (SOXR_HQ,)
+) -> Iterator[dict[str, np.ndarray]]:
+    """Decode once, resample with each of ``resamplers``: yields ``{resampler: chunk}``
+    (chunks of the streams need not have equal lengths). See :func:`stream_audio`."""
     path = str(path) if is_url(path) else Path(path)
     with open_audio(path) as container:
         stream = container.streams.audio[0]
         declared = (None if is_url(path) else _header_seconds(path)) or _declared_seconds(container, stream)
-        resampler = None
+        streams = None
         native_sr = None
         chunk_native = chunk_samples
         pending: list[np.ndarray] = []
@@ -319,8 +331,7 @@ def stream_audio(
             if native_sr is None:
                 native_sr = frame.sample_rate
                 chunk_native = max(1, chunk_samples * native_sr // max(sr, native_sr))
-                if native_sr != sr:
-                    resampler = soxr.ResampleStream(native_sr, sr, 1, dtype="float32", quality="HQ")
+                streams = {kind: make_stream(kind, native_sr, sr) for kind in resamplers}
             samples = planes.mean(axis=0, dtype=np.float32)
             pending.append(samples)
             n_pending += samples.size
@@ -328,14 +339,11 @@ def stream_audio(
             if n_pending >= chunk_native:
                 block = np.concatenate(pending)
                 pending, n_pending = [], 0
-                yield block if resampler is None else resampler.resample_chunk(block)
+                yield {kind: resampling.push(block) for kind, resampling in streams.items()}
         if native_sr is None or n_native == 0:
             raise AudioError(path, "no audio samples could be decoded")
         block = np.concatenate(pending) if pending else np.zeros(0, np.float32)
-        if resampler is not None:
-            block = resampler.resample_chunk(block, last=True)
-        if block.size:
-            yield block
+        yield {kind: np.concatenate([resampling.push(block), resampling.finish()]) for kind, resampling in streams.items()}
         decoded_seconds = n_native / native_sr
         if declared is not None and declared - decoded_seconds > max(
             TRUNCATION_TOLERANCE_SECONDS, TRUNCATION_TOLERANCE_FRACTION * declared
@@ -345,7 +353,7 @@ def stream_audio(
             )
 
 
-def load_audio(path: str | os.PathLike, *, sr: int = 16000) -> np.ndarray:
+def load_audio(path: str | os.PathLike, *, sr: int = 16000, resampler: str = SOXR_HQ) -> np.ndarray:
     """Decode a whole file to mono float32 at ``sr``. Shape ``(n_samples,)``."""
-    chunks = list(stream_audio(path, sr=sr))
+    chunks = list(stream_audio(path, sr=sr, resampler=resampler))
     return np.concatenate(chunks).astype(np.float32, copy=False)

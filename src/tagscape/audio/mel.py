@@ -46,6 +46,8 @@ class MelParams:
     #: ``"musicnn"`` (float16 rounding, ``log10(10000 mel + 1)``) or ``"log"`` (``ln(mel + log_offset)``).
     compression: str = "musicnn"
     log_offset: float = 0.0
+    #: How audio at another rate becomes ``sr`` (see :mod:`tagscape.audio.resample`).
+    resampler: str = "soxr_hq"
 
     @property
     def patch_seconds(self) -> float:
@@ -62,7 +64,7 @@ MUSICNN_MEL = MelParams()
 #: VGGish's front end (AudioSet release, ``vggish_params.py``).
 VGGISH_MEL = MelParams(
     sr=16000, n_fft=512, win_length=400, hop_length=160, n_mels=64, patch_frames=96, center=False,
-    mel_scale="htk", fmin=125.0, fmax=7500.0, power=1.0, compression="log", log_offset=0.01,
+    mel_scale="htk", fmin=125.0, fmax=7500.0, power=1.0, compression="log", log_offset=0.01, resampler="resampy_kaiser_best",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tagscape.audio.resample import DESCRIPTIONS
 from tagscape.errors import TagscapeError, WeightsMissingError
 from tagscape.models.registry import MODELS
 from tagscape.models.session import cached_path
@@ -34,6 +35,8 @@ def model_status() -> list[dict]:
                 "layer_nodes": {layer.name: layer.node for layer in spec.layers},
                 "tags": list(spec.tags or ()),
                 "segment_seconds": spec.segment_seconds,
+                "resampler": spec.mel.resampler,
+                "resampler_description": DESCRIPTIONS[spec.mel.resampler],
                 "weights_source": spec.weights_source,
                 "download": spec.download,
                 "add_command": spec.add_command or None,
