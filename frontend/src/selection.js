@@ -5,10 +5,13 @@ import { download, el, formatTime } from './dom.js';
 
 const MAX_ROWS = 300;
 
-function csvCell(value) {
+// Exported for the tests (tests/web/test_hostile_http.py runs it under Node).
+export function csvCell(value) {
   const text = value === null || value === undefined ? '' : String(value);
-  // A cell starting with = + - @ would be a formula in a spreadsheet: quote it as text.
-  const safe = typeof value === 'string' && /^[=+\-@]/.test(text) ? `'${text}` : text;
+  // A text cell starting with = + - @ would be a formula in a spreadsheet, and so would one
+  // starting with a tab or carriage return before them (spreadsheets skip those; OWASP's list):
+  // quote it as text. Numbers (negative coordinates) stay numbers.
+  const safe = typeof value === 'string' && /^[=+\-@\t\r\n]/.test(text) ? `'${text}` : text;
   return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 

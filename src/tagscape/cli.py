@@ -325,14 +325,17 @@ def index_similarity(collection_path: Path, models: tuple[str, ...], layers: tup
                     click.echo(f"{model_id:<14} {layer:<10} {level:<8} {done['vectors']:>10,} vectors  {what}")
 
 
-def _serve(collection_path: Path, host: str, port: int, *, read_only: bool = False, warm_up: bool = True) -> None:
-    from tagscape.web import create_app
+def _serve(collection_path: Path, host: str, port: int, *, read_only: bool = False, warm_up: bool = True,
+           allowed_hosts: tuple[str, ...] = ()) -> None:
+    from tagscape.web import allowed_hosts as hosts_for, create_app
 
-    app = create_app(str(collection_path), {"TAGSCAPE_WARM_UP": warm_up}, read_only=read_only)
+    hosts = hosts_for(host, allowed_hosts)
+    app = create_app(str(collection_path), {"TAGSCAPE_WARM_UP": warm_up, "TAGSCAPE_ALLOWED_HOSTS": hosts}, read_only=read_only)
     from tagscape.web.devserver import development_server
 
     server = development_server(app, host, port)
     click.echo(f"tagscape is serving {collection_path} on http://{host}:{port}/  (Ctrl+C stops it)")
+    click.echo(f"it answers to the host names {', '.join(hosts)}; --allowed-host NAME adds one")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -351,7 +354,12 @@ def _serve(collection_path: Path, host: str, port: int, *, read_only: bool = Fal
 @click.option("--read-only", is_flag=True, help="Never write the collection's data folder (maps and arrays must be up to date: tagscape project).")
 @click.option("--warm-up/--no-warm-up", default=True, show_default=True, help="Compile UMAP in the background at start (each worker process).")
 @click.option("--access-log", is_flag=True, help="With --production: log every request on stdout.")
-def serve(collection_path: Path, host: str, port: int, production: bool, workers: int | None, threads: int, read_only: bool, warm_up: bool, access_log: bool):
+@click.option("--allowed-host", "allowed_host", multiple=True, metavar="NAME",
+              help="Also answer requests for this host name (repeatable; '.example.org' takes its subdomains too; '*' any name, "
+              "behind a reverse proxy that checks Host). Other names than those of --host are refused: a web page whose DNS name "
+              "is rebound to this machine cannot read the collection.")
+def serve(collection_path: Path, host: str, port: int, production: bool, workers: int | None, threads: int, read_only: bool, warm_up: bool,
+          access_log: bool, allowed_host: tuple[str, ...]):
     """Open the explorer on a collection in the browser."""
     from tagscape.collection import open_collection
 
@@ -359,13 +367,17 @@ def serve(collection_path: Path, host: str, port: int, production: bool, workers
     if not production:
         if workers is not None:
             raise click.UsageError("--workers goes with --production")
-        _serve(collection_path, host, port, read_only=read_only, warm_up=warm_up)
+        _serve(collection_path, host, port, read_only=read_only, warm_up=warm_up, allowed_hosts=allowed_host)
         return
     from tagscape.web.serve import ServerOptions, serve_production
 
-    options = ServerOptions(host=host, port=port, workers=workers or 0, threads=threads, read_only=read_only, warm_up=warm_up, access_log=access_log)
+    options = ServerOptions(host=host, port=port, workers=workers or 0, threads=threads, read_only=read_only, warm_up=warm_up,
+                            access_log=access_log, allowed_hosts=allowed_host)
     mode = ", read-only" if read_only else ""
     click.echo(f"tagscape is serving {collection_path} on http://{host}:{port}/ with gunicorn, {options.n_workers} workers x {threads} threads{mode}  (Ctrl+C stops it)")
+    from tagscape.web import allowed_hosts
+
+    click.echo(f"it answers to the host names {', '.join(allowed_hosts(host, allowed_host))}; --allowed-host NAME adds one")
     serve_production(str(collection_path), options)
 
 

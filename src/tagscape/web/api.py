@@ -14,9 +14,10 @@ from tagscape.models.registry import ADDED_MANIFEST_FILE, MODELS, added_weights_
 from tagscape.projections.maps import LEARNED, N_COMPONENTS, ON_DEMAND_LIMIT, MapStore
 from tagscape.web import get_collection
 from tagscape.web.cache import cached, validator
-from tagscape.web.params import choice_arg, int_arg, required_arg, str_arg
+from tagscape.web.audio import remote_url
+from tagscape.web.params import axis_arg, choice_arg, int_arg, path_name, required_arg, selection_args, str_arg, track_ids
 from tagscape.web.points import FORMATS, MODES, PointsRequest, compute_points
-from tagscape.web.selection import collection_stamp, select_tracks, selection_from_args, tag_facets
+from tagscape.web.selection import MAX_IDS, collection_stamp, select_tracks, tag_facets
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -124,7 +125,7 @@ def tracks():
     """The selected tracks' metadata, a page at a time."""
     collection = get_collection()
     table = tables()
-    positions = select_tracks(collection, table, selection_from_args())
+    positions = select_tracks(collection, table, selection_args())
     offset = int_arg("offset", 0)
     page_size = int_arg("page_size", 500, minimum=1, maximum=100_000)
     page = positions[offset : offset + page_size]
@@ -206,8 +207,8 @@ def segment(track_id: int, index: int):
 def track_layer(track_id: int, model_id: str, layer: str):
     """One track's matrix for a model and layer, with segment start times."""
     collection = get_collection()
-    spec = get_model(model_id)
-    spec.layer(layer)
+    spec = get_model(path_name("model", model_id))
+    spec.layer(path_name("layer", layer))
     collection.track(track_id)
     values = collection.store.track_layer(track_id, model_id, layer)
     if values is None:
@@ -239,12 +240,12 @@ def points():
         model_id=model_id,
         layer=str_arg("layer", _default_layer(model_id)),
         method=str_arg("projection", "pca"),
-        x=str_arg("x", "0"),
-        y=str_arg("y", "1"),
+        x=axis_arg("x", "0"),
+        y=axis_arg("y", "1"),
         mode=choice_arg("mode", MODES, "segments"),
         value=str_arg("value"),
         rank=str_arg("rank"),
-        selection=selection_from_args(),
+        selection=selection_args(),
     )
     fmt = choice_arg("format", FORMATS, "binary")
     cancel = current_app.extensions["tagscape.generations"].start(str_arg("client", max_length=100))
@@ -270,16 +271,16 @@ def points():
 
 def _playlist_ids() -> list[int]:
     if request.method == "POST":
-        body = request.get_json(silent=True)
+        try:  # the body is at most MAX_CONTENT_LENGTH (413 beyond); its nesting is not bounded
+            body = request.get_json(silent=True)
+        except RecursionError:
+            body = None
         ids = body.get("ids") if isinstance(body, dict) else None
-        if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        if not isinstance(ids, list):
             raise UsageError('the body must be JSON {"ids": [track ids]}')
+        ids = track_ids("ids", ids, max_count=MAX_IDS)
     else:
-        raw = required_arg("ids")
-        try:
-            ids = [int(part) for part in raw.split(",") if part.strip()]
-        except ValueError:
-            raise UsageError(f"parameter 'ids' must be track ids separated by commas, got {raw[:80]!r}") from None
+        ids = track_ids("ids", required_arg("ids"), max_count=MAX_IDS)
     if not ids:
         raise UsageError("give at least one track id")
     return list(dict.fromkeys(ids))
@@ -299,7 +300,9 @@ def playlist():
         duration = int(round(track["duration"])) if track.get("duration") else -1
         name = " - ".join(part for part in (_line(track.get("artist")), _line(track.get("title") or track.get("key"))) if part)
         lines.append(f"#EXTINF:{duration},{name}")
-        lines.append(track["url"] if track.get("url") else f"{request.host_url}api/audio/{track_id}")
+        # A remote URL that could break the playlist's lines (a newline in it) is left for our
+        # own audio URL, which answers why there is no audio.
+        lines.append(remote_url(track) or f"{request.host_url}api/audio/{track_id}")
     response = Response("\n".join(lines) + "\n", mimetype="audio/x-mpegurl")
     response.headers["Content-Disposition"] = 'attachment; filename="tagscape-selection.m3u"'
     return response

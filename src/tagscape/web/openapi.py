@@ -8,26 +8,48 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from tagscape import __version__
+from tagscape.models.registry import MODELS
+from tagscape.web import MAX_CONTENT_LENGTH as MAX_BODY
+from tagscape.web.audio import MAX_SECONDS
+from tagscape.web.params import MAX_INT64, MAX_TEXT
 from tagscape.web.points import FORMATS, MODES
+from tagscape.web.selection import MAX_IDS
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
 
 def _q(name: str, description: str, schema: dict | None = None, *, required: bool = False) -> dict:
-    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema or {"type": "string"}}
+    """A query parameter; text by default. An empty value counts as absent: a required one has a
+    character at least, and an optional number, boolean or choice may also be empty."""
+    if schema is None:
+        schema = {"type": "string", "minLength": 1 if required else 0, "maxLength": MAX_TEXT}
+    elif not required and schema.get("type") != "string":
+        schema = dict(schema)
+        default = {"default": schema.pop("default")} if "default" in schema else {}
+        schema = {"anyOf": [schema, {"const": ""}], **default}
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+
+
+#: Every integer the server takes is at most a signed 64-bit one (SQLite's INTEGER); a larger id is a 404, a larger parameter a 400.
+INT64 = {"type": "integer", "minimum": 0, "maximum": MAX_INT64}
 
 
 def _path(name: str, description: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "integer", "minimum": 0}}
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": dict(INT64)}
 
 
 ERROR = {"$ref": "#/components/responses/Error"}
+#: The models this version knows (whether this collection has their results or not: /api/models says).
+MODEL_IDS = {"type": "string", "enum": list(MODELS)}
+TAGGERS = {"type": "string", "enum": [model_id for model_id, model in MODELS.items() if model.tags]}
+#: Comma-separated ids (the server takes up to 2**63-1; 18 digits is what a pattern can say simply).
+IDS_PATTERN = "^[0-9]{1,18}(,[0-9]{1,18})*$"
 TRACK_ID = _path("track_id", "A track id of this collection (from /api/tracks).")
 
 SELECTION = [
-    _q("limit", "How many tracks to pick (1..all); all when absent.", {"type": "integer", "minimum": 1}),
+    _q("limit", "How many tracks to pick (1..all); all when absent.", {"type": "integer", "minimum": 1, "maximum": MAX_INT64}),
     _q("sample", "Which tracks when `limit` is below the number that match: the `first` ones (by id) or a seeded `random` sample.", {"enum": ["first", "random"], "default": "first"}),
-    _q("seed", "Seed of the random sample.", {"type": "integer", "minimum": 0, "default": 0}),
+    _q("seed", "Seed of the random sample.", {"type": "integer", "minimum": 0, "maximum": 2**32 - 1, "default": 0}),
     _q("artist", "Only tracks of this artist (exact)."),
     _q("album", "Only tracks of this album (exact)."),
     _q("genre", "Only tracks of this genre (exact)."),
@@ -35,7 +57,7 @@ SELECTION = [
     _q("min_duration", "Shortest track, seconds.", {"type": "number", "minimum": 0}),
     _q("max_duration", "Longest track, seconds.", {"type": "number", "minimum": 0}),
     _q("q", "Text search in title and artist (case-insensitive substring)."),
-    _q("ids", "Only these track ids (comma-separated)."),
+    _q("ids", "Only these track ids (comma-separated); empty: all.", {"type": "string", "pattern": f"^$|{IDS_PATTERN}"}),
 ]
 
 BINARY_LAYOUT = """Default body (`format=binary`, `application/octet-stream`), all little-endian:
@@ -61,7 +83,8 @@ def spec() -> dict:
             "title": "tagscape",
             "version": __version__,
             "description": "Maps of what music auto-tagging models have learned, and the audio behind every point. "
-            "Every error is a 4xx/5xx with the JSON body {\"error\": ..., \"message\": ...}.",
+            "Every error is a 4xx/5xx with the JSON body {\"error\": ..., \"message\": ...}. "
+            "An empty query parameter counts as absent.",
         },
         "paths": {
             "/api/models": {"get": {
@@ -70,7 +93,7 @@ def spec() -> dict:
             }},
             "/api/tracks": {"get": {
                 "summary": "Track metadata: a selection (filters, first or random N), a page at a time.",
-                "parameters": [*SELECTION, _q("offset", "First track of the page.", {"type": "integer", "minimum": 0, "default": 0}),
+                "parameters": [*SELECTION, _q("offset", "First track of the page.", {**INT64, "default": 0}),
                                _q("page_size", "Tracks per page.", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 500})],
                 "responses": {"200": {"description": "a page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TrackPage"}}}}, "400": ERROR},
             }},
@@ -90,13 +113,13 @@ def spec() -> dict:
             }},
             "/api/tracks/{track_id}/segments/{index}": {"get": {
                 "summary": "One segment for a model: start and end (seconds) and its top tags.",
-                "parameters": [TRACK_ID, _path("index", "Segment index within the track."), _q("model", "Model id.", required=True),
+                "parameters": [TRACK_ID, _path("index", "Segment index within the track."), _q("model", "Model id.", MODEL_IDS, required=True),
                                _q("k", "How many tags.", {"type": "integer", "minimum": 1, "maximum": 50, "default": 5})],
                 "responses": {"200": {"description": "segment", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},
             }},
             "/api/tracks/{track_id}/layers/{model_id}/{layer}": {"get": {
                 "summary": "One track's matrix of a model's layer, with segment start times.",
-                "parameters": [TRACK_ID, {"name": "model_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                "parameters": [TRACK_ID, {"name": "model_id", "in": "path", "required": True, "schema": MODEL_IDS},
                                {"name": "layer", "in": "path", "required": True, "schema": {"enum": ["taggrams", "embeddings"]}}],
                 "responses": {"200": {"description": "matrix", "content": {"application/json": {"schema": {"type": "object"}}}}, "404": ERROR},
             }},
@@ -108,16 +131,16 @@ def spec() -> dict:
                 "(not `client`): send it back in `If-None-Match` and an unchanged map costs a `304` with no body. The body is "
                 "compressed with `br` or `gzip` when `Accept-Encoding` allows; answers are cached in the server process.",
                 "parameters": [
-                    _q("model", "Model id (see /api/models).", required=True),
+                    _q("model", "Model id (see /api/models).", MODEL_IDS, required=True),
                     _q("layer", "Layer (default: taggrams; embeddings for a model without taggrams, such as vggish-audioset).", {"enum": ["taggrams", "embeddings"]}),
                     _q("projection", "How the layer becomes 2D.", {"enum": ["original", "pca", "std-pca", "tsne", "umap"], "default": "pca"}),
-                    _q("x", "X axis: original: a dimension index or (taggrams) a tag name; pca/std-pca: a component index 0..9; t-SNE/UMAP: 0 or 1.", {"default": "0"}),
-                    _q("y", "Y axis, as x.", {"default": "1"}),
+                    _q("x", "X axis: original: a dimension index or (taggrams) a tag name; pca/std-pca: a component index 0..9; t-SNE/UMAP: 0 or 1.", {"type": "string", "maxLength": MAX_TEXT, "default": "0"}),
+                    _q("y", "Y axis, as x.", {"type": "string", "maxLength": MAX_TEXT, "default": "1"}),
                     _q("mode", "segments and trajectories: one point per segment; averages: one point per track (mean) with its spread.", {"enum": list(MODES), "default": "segments"}),
                     _q("value", "A tag of the model: adds each point's activation of it (array `value`)."),
                     _q("rank", "A tag of the model: adds its rank among each point's tags (array `rank`, 0 = top tag)."),
                     _q("format", "binary (default) or json.", {"enum": list(FORMATS), "default": "binary"}),
-                    _q("client", "An id per plot of a browser tab: a newer request cancels the older on-demand computation."),
+                    _q("client", "An id per plot of a browser tab: a newer request cancels the older on-demand computation.", {"type": "string", "maxLength": 100}),
                     *SELECTION,
                 ],
                 "responses": {
@@ -132,8 +155,8 @@ def spec() -> dict:
             "/api/audio/{track_id}": {"get": {
                 "summary": "A track's audio. Whole file with HTTP Range (206); formats browsers cannot play are transcoded to FLAC; "
                 "with start and end a 16-bit WAV clip of just that stretch; remote tracks redirect (302) to their URL.",
-                "parameters": [TRACK_ID, _q("start", "Clip start, seconds.", {"type": "number", "minimum": 0}),
-                               _q("end", "Clip end, seconds (at most 60 s after start).", {"type": "number", "minimum": 0}),
+                "parameters": [TRACK_ID, _q("start", "Clip start, seconds.", {"type": "number", "minimum": 0, "maximum": MAX_SECONDS}),
+                               _q("end", "Clip end, seconds (at most 60 s after start).", {"type": "number", "minimum": 0, "maximum": MAX_SECONDS}),
                                {"name": "Range", "in": "header", "required": False, "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "audio", "content": {"audio/*": {}}}, "206": {"description": "part of the file"},
                               "302": {"description": "remote track"}, "400": ERROR, "404": ERROR, "416": ERROR},
@@ -141,24 +164,25 @@ def spec() -> dict:
             "/api/playlist.m3u": {
                 "get": {
                     "summary": "An extended M3U playlist of tracks: this server's audio URLs, or the tracks' remote URLs.",
-                    "parameters": [_q("ids", "Track ids, comma-separated.", required=True)],
+                    "parameters": [_q("ids", "Track ids, comma-separated.", {"type": "string", "pattern": IDS_PATTERN, "maxLength": MAX_TEXT}, required=True)],
                     "responses": {"200": {"description": "playlist", "content": {"audio/x-mpegurl": {}}}, "400": ERROR, "404": ERROR},
                 },
                 "post": {
                     "summary": "The same for a long list of ids.",
-                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"ids": {"type": "array", "items": {"type": "integer"}}}}}}},
-                    "responses": {"200": {"description": "playlist", "content": {"audio/x-mpegurl": {}}}, "400": ERROR, "404": ERROR},
+                    "requestBody": {"required": True, "description": f"At most {MAX_BODY // 1024} KiB.", "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["ids"], "properties": {"ids": {"type": "array", "items": INT64, "minItems": 1, "maxItems": MAX_IDS}}}}}},
+                    "responses": {"200": {"description": "playlist", "content": {"audio/x-mpegurl": {}}}, "400": ERROR, "404": ERROR, "413": ERROR},
                 },
             },
             "/api/tracks/{track_id}/taggram": {"get": {
                 "summary": "A track's taggram for a model: tags x segments, tags ordered by mean activation (highest first).",
-                "parameters": [TRACK_ID, _q("model", "Model id (one with a taggrams layer).", required=True)],
+                "parameters": [TRACK_ID, _q("model", "Model id (one with a taggrams layer).", TAGGERS, required=True)],
                 "responses": {"200": {"description": "`tags`, `columns` (each tag's column in the model's tag list), `mean`, `values` [n_tags][n_segments], `segment_starts`, `segment_seconds`",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},
             }},
             "/api/tag": {"get": {
                 "summary": "One tag of a model over the whole collection: the top-K segments by activation (highest first, each with its track and time range) and the histogram of its activation.",
-                "parameters": [_q("model", "Model id (one with a taggrams layer).", required=True), _q("tag", "A tag of the model (exact name).", required=True),
+                "parameters": [_q("model", "Model id (one with a taggrams layer).", TAGGERS, required=True), _q("tag", "A tag of the model (exact name).", required=True),
                                _q("k", "How many segments.", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 20}),
                                _q("bins", "Histogram bins over [0, 1].", {"type": "integer", "minimum": 2, "maximum": 200, "default": 50})],
                 "responses": {"200": {"description": "`top` [{rank, track_id, segment, start, end, activation, title, artist, album}], `histogram` {edges, counts}, `summary` {mean, median, p90, p99, max}",
@@ -166,25 +190,25 @@ def spec() -> dict:
             }},
             "/api/correlations": {"get": {
                 "summary": "Pearson's r and Spearman's rho (average ranks for ties) of two tags of a model over the selected tracks' segments (mode=segments) or their track means (mode=averages); null when a tag is constant there.",
-                "parameters": [_q("model", "Model id (one with a taggrams layer).", required=True), _q("x", "First tag.", required=True), _q("y", "Second tag.", required=True),
+                "parameters": [_q("model", "Model id (one with a taggrams layer).", TAGGERS, required=True), _q("x", "First tag.", required=True), _q("y", "Second tag.", required=True),
                                _q("mode", "segments or averages (one value per track: the mean of its segments).", {"enum": ["segments", "averages"], "default": "segments"}), *SELECTION],
                 "responses": {"200": {"description": "{model, x, y, mode, n, n_tracks, pearson, spearman}", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},
             }},
             "/api/correlations/matrix": {"get": {
                 "summary": "The correlation matrix of all tags of a model over every segment of the collection, rows and columns in the order of an average-linkage clustering on 1 - r (related tags sit together). Spearman ranks every segment too (average ranks for ties).",
-                "parameters": [_q("model", "Model id (one with a taggrams layer).", required=True), _q("method", "Correlation.", {"enum": ["pearson", "spearman"], "default": "pearson"})],
+                "parameters": [_q("model", "Model id (one with a taggrams layer).", TAGGERS, required=True), _q("method", "Correlation.", {"enum": ["pearson", "spearman"], "default": "pearson"})],
                 "responses": {"200": {"description": "{tags (clustered order), order (their columns), matrix [n][n] (null where undefined), n_segments, n_used, sampled}",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},
             }},
             "/api/agreement": {"get": {
                 "summary": "Model agreement for one track: each extracted model's top-k tags (mean over the track's segments) and, per pair of models, Spearman's rho, Kendall's tau-b and the top-k overlap over the tags both models have.",
-                "parameters": [_q("track", "Track id.", {"type": "integer", "minimum": 0}, required=True), _q("k", "How many top tags.", {"type": "integer", "minimum": 1, "maximum": 50, "default": 10})],
+                "parameters": [_q("track", "Track id.", INT64, required=True), _q("k", "How many top tags.", {"type": "integer", "minimum": 1, "maximum": 50, "default": 10})],
                 "responses": {"200": {"description": "{models: [{model, dataset, top}], pairs: [{a, b, shared, spearman, kendall, top_overlap, k}], skipped}",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},
             }},
             "/api/ground-truth": {"get": {
                 "summary": "Per model tag mapped to the collection's own tags (MTG-Jamendo genre/instrument/mood, or file genres): ROC-AUC and PR-AUC (average precision) of the tracks' mean activation, over the tracks annotated with that kind of tag.",
-                "parameters": [_q("model", "Model id (one with a taggrams layer).", required=True)],
+                "parameters": [_q("model", "Model id (one with a taggrams layer).", TAGGERS, required=True)],
                 "responses": {"200": {"description": "{tags: [{tag, labels, n_tracks, n_positive, positive_rate, roc_auc, pr_auc}], unmapped (no mapping), unlabelled (mapped, but no track has that kind of tag), labels_found, message?}",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},
             }},
@@ -195,10 +219,10 @@ def spec() -> dict:
                 "index of `tagscape index-similarity` (`index`: fresh | stale | missing | not-needed; without a fresh index the search "
                 "is exact and slower). `method` says which ran.",
                 "parameters": [
-                    _q("model", "Model id (see /api/models).", required=True),
+                    _q("model", "Model id (see /api/models).", MODEL_IDS, required=True),
                     _q("layer", "Layer whose vectors are compared.", {"enum": ["embeddings", "taggrams"], "default": "embeddings"}),
-                    _q("track", "The query's track id.", {"type": "integer", "minimum": 0}, required=True),
-                    _q("segment", "A segment of that track (index within the track) as the query; the track's mean when absent.", {"type": "integer", "minimum": 0}),
+                    _q("track", "The query's track id.", INT64, required=True),
+                    _q("segment", "A segment of that track (index within the track) as the query; the track's mean when absent.", INT64),
                     _q("k", "How many results.", {"type": "integer", "minimum": 1, "maximum": 200, "default": 10}),
                     _q("level", "Return segments or whole tracks.", {"enum": ["segment", "track"], "default": "segment"}),
                     _q("exclude_track", "Leave out the query's own track (always at the track level).", {"type": "boolean", "default": True}),

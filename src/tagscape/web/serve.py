@@ -28,6 +28,7 @@ class ServerOptions:
     read_only: bool = False
     warm_up: bool = True
     access_log: bool = False
+    allowed_hosts: tuple[str, ...] = ()  # Host names beyond those of ``host`` ("*": any)
 
     @property
     def n_workers(self) -> int:
@@ -60,9 +61,10 @@ def serve_production(collection_path: str, options: ServerOptions) -> None:
         raise UsageError("--production needs gunicorn, which is not installed: pip install gunicorn") from None
 
     def build_app():
-        from tagscape.web import create_app
+        from tagscape.web import allowed_hosts, create_app
 
-        return create_app(collection_path, {"TAGSCAPE_WARM_UP": options.warm_up}, read_only=options.read_only)
+        config = {"TAGSCAPE_WARM_UP": options.warm_up, "TAGSCAPE_ALLOWED_HOSTS": allowed_hosts(options.host, options.allowed_hosts)}
+        return create_app(collection_path, config, read_only=options.read_only)
 
     class Server(BaseApplication):
         def load_config(self):

@@ -13,8 +13,8 @@ from flask import Blueprint, current_app, jsonify
 from tagscape.analysis import agreement, correlation, groundtruth, tags
 from tagscape.errors import NotFoundError, UsageError
 from tagscape.web import get_collection
-from tagscape.web.params import choice_arg, int_arg, required_arg
-from tagscape.web.selection import select_tracks, selection_from_args
+from tagscape.web.params import choice_arg, int_arg, required_arg, selection_args
+from tagscape.web.selection import select_tracks
 
 bp = Blueprint("tags", __name__, url_prefix="/api")
 
@@ -133,7 +133,7 @@ def pair_correlation():
     mode = choice_arg("mode", PAIR_MODES, "segments")
     array = _taggrams(collection, spec.model_id)
     table = current_app.extensions["tagscape.tracks"].get(collection)
-    selected = table.ids[select_tracks(collection, table, selection_from_args())]
+    selected = table.ids[select_tracks(collection, table, selection_args())]
     positions = np.searchsorted(array.track_ids, selected)  # both sorted by track id
     positions = positions[(positions < array.n_tracks) & (array.track_ids[np.minimum(positions, array.n_tracks - 1)] == selected)] if array.n_tracks else positions[:0]
     if mode == "segments":
