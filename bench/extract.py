@@ -754,7 +754,7 @@ class Bench:
     def memory(self) -> None:
         args = self.args
         self.quiet()
-        section(f"peak RSS (VmHWM of a fresh process): Extractor(batch_size=B).analyze(file), all four models")
+        section("peak RSS (VmHWM of a fresh process): Extractor(batch_size=B).analyze(file), all four models")
         t = time.perf_counter()
         long_path = self.tmp / f"bench-{args.minutes_long:g}min.mp3"
         loop_file(self.path, long_path, args.minutes_long * 60)

@@ -21,7 +21,6 @@ times are measured.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shutil
 import statistics

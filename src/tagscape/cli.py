@@ -87,10 +87,10 @@ def models_list(as_json: bool):
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("model", "dataset", "layers", "segment", "weights")
+    table = Table("model", "dataset", "layers", "segment", "to 16 kHz", "weights")
     for row in rows:
         layers = ", ".join(f"{name} ({size}{', ' + row['layer_nodes'][name] if name != 'taggrams' else ''})" for name, size in row["layers"].items())
-        table.add_row(row["model_id"], row["dataset"], layers, f"{row['segment_seconds']:.3f} s", row["weights_status"])
+        table.add_row(row["model_id"], row["dataset"], layers, f"{row['segment_seconds']:.3f} s", row["resampler"], row["weights_status"])
     Console(width=160).print(table)
 
 
@@ -135,7 +135,9 @@ collection_option = click.option(
 @click.option("--jamendo", "jamendo_tsv", type=click.Path(dir_okay=False, path_type=Path), help="Index an MTG-Jamendo TSV list instead of a folder.")
 @click.option("--audio-root", type=click.Path(file_okay=False, path_type=Path), help="With --jamendo: folder holding the dataset's audio (PATH column).")
 @click.option("--audio-url", help="With --jamendo: URL template, e.g. 'https://host/{id}.mp3' ({track_id}, {id}, {path}).")
-def index(folder: Path | None, data_dir: Path | None, jamendo_tsv: Path | None, audio_root: Path | None, audio_url: str | None):
+@click.option("--follow-symlinks", is_flag=True, help="Also index links to files outside FOLDER (and serve them).")
+def index(folder: Path | None, data_dir: Path | None, jamendo_tsv: Path | None, audio_root: Path | None, audio_url: str | None,
+          follow_symlinks: bool):
     """Record the tracks of FOLDER (or of an MTG-Jamendo list) and their metadata."""
     from tagscape.collection import index_folder, index_jamendo
 
@@ -155,8 +157,12 @@ def index(folder: Path | None, data_dir: Path | None, jamendo_tsv: Path | None, 
             raise click.UsageError("--audio-root and --audio-url go with --jamendo")
         bar, update = _progress_bar("Indexing")
         with bar:
-            report = index_folder(folder, data_dir=data_dir, progress=update)
+            report = index_folder(folder, data_dir=data_dir, progress=update, follow_symlinks=follow_symlinks)
         where = data_dir or folder
+        for key, reason in report.skipped[:20]:
+            click.echo(f"  left out: {key}: {reason}")
+        if len(report.skipped) > 20:
+            click.echo(f"  ... and {len(report.skipped) - 20} more left out")
     click.echo(f"{report.total} tracks: {report.added} new, {report.changed} changed, {report.unchanged} unchanged, {report.removed} removed. Next: tagscape extract -c {where}")
 
 

@@ -98,6 +98,10 @@ class Collection:
             store = self._local.store = Store(self.db_path, readonly=self.readonly)
         return store
 
+    def stamp(self) -> tuple:
+        """Changes whenever tracks or results change: the key of caches derived from them."""
+        return self.store.stamp()
+
     def close(self) -> None:
         store = getattr(self._local, "store", None)
         if store is not None:

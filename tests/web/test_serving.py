@@ -136,7 +136,9 @@ def test_read_only_serves_everything_and_writes_nothing(readonly_copy, collectio
     assert on_demand.status_code == 200 and parse_binary(on_demand.data).meta["source"] == "on-demand"
     with client.get(f"/api/audio/{aiff}") as audio:  # transcoded to FLAC: cached outside the data folder
         assert audio.status_code == 200 and audio.data[:4] == b"fLaC"
-    missing = client.get("/api/points?model=musicnn-mtt&layer=embeddings&projection=umap")
+    # A map that must be written (PCA of another layer) cannot be; t-SNE / UMAP of a small
+    # collection would be on demand instead (tests/projections/test_map_limits.py).
+    missing = client.get("/api/points?model=musicnn-mtt&layer=embeddings&projection=std-pca")
     assert missing.status_code == 409
     assert missing.get_json()["error"] == "ReadOnlyError" and "tagscape project" in missing.get_json()["message"]
     with pytest.raises(sqlite3.OperationalError, match="readonly"):

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from tagscape.audio.resample import DESCRIPTIONS
 from tagscape.errors import TagscapeError, WeightsMissingError
-from tagscape.models.registry import MODELS
+from tagscape.models.registry import ADDED_MANIFEST_FILE, MODELS, added_weights_root
 from tagscape.models.session import cached_path
+
+
+def weights_stamp() -> tuple:
+    """When each added model's weights were stored (None: not added): changes when
+    ``tagscape models add`` runs, so a server shows weights added while it runs."""
+    stamps = []
+    for spec in MODELS.values():
+        if spec.weights_source == "added":
+            manifest = added_weights_root() / spec.model_id / ADDED_MANIFEST_FILE
+            stamps.append(manifest.stat().st_mtime_ns if manifest.is_file() else None)
+    return tuple(stamps)
 
 
 def model_status() -> list[dict]:

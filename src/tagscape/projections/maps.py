@@ -167,6 +167,12 @@ class MapStore:
         stem = self.maps_dir / f"{model_id}.{layer}.{method}"
         return stem.with_name(stem.name + ".npz"), stem.with_name(stem.name + ".pkl")
 
+    def stamp(self) -> tuple:
+        """Changes whenever an offline map is written (maps are replaced, never edited)."""
+        if not self.maps_dir.is_dir():
+            return ()
+        return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in self.maps_dir.glob("*.npz")))
+
     def _track_hashes(self, model_id: str, track_ids: np.ndarray) -> list[str]:
         hashes = self.collection.store.result_hashes(model_id)
         return [hashes.get(int(t)) or "" for t in track_ids]

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from tagscape.errors import NotFoundError, UsageError
-from tagscape.models.catalog import model_status
-from tagscape.models.registry import ADDED_MANIFEST_FILE, MODELS, added_weights_root, get_model
+from tagscape.models.catalog import model_status, weights_stamp
+from tagscape.models.registry import MODELS, get_model
 from tagscape.projections.maps import LEARNED, N_COMPONENTS, ON_DEMAND_LIMIT, MapStore
 from tagscape.web import get_collection
 from tagscape.web.cache import cached, validator
 from tagscape.web.audio import remote_url
-from tagscape.web.params import axis_arg, choice_arg, int_arg, path_name, required_arg, selection_args, str_arg, track_ids
+from tagscape.web.params import axis_arg, choice_arg, int_arg, path_name, required_arg, str_arg, track_ids
 from tagscape.web.points import FORMATS, MODES, PointsRequest, compute_points
-from tagscape.web.selection import MAX_IDS, collection_stamp, select_tracks, tag_facets
+from tagscape.web.selection import MAX_IDS, select_tracks, selection_from_args, tag_facets
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -26,8 +25,6 @@ DATASETS = {"MSD": "Million Song Dataset", "MTT": "MagnaTagATune", "AudioSet": "
 PROJECTIONS = {"original": "original", "pca": "PCA", "std-pca": "STD-PCA", "tsne": "t-SNE", "umap": "UMAP"}
 ON_DEMAND = ("tsne", "umap")
 
-_models_cache: dict = {}
-_models_lock = threading.Lock()
 
 
 def tables():
@@ -84,37 +81,12 @@ def _models_payload(collection) -> dict:
     }
 
 
-def _added_weights_stamp() -> tuple:
-    """When each added model's weights were stored (None: not added), so that weights added
-    while the server runs show at once."""
-    stamps = []
-    for spec in MODELS.values():
-        if spec.weights_source == "added":
-            manifest = added_weights_root() / spec.model_id / ADDED_MANIFEST_FILE
-            stamps.append(manifest.stat().st_mtime_ns if manifest.is_file() else None)
-    return tuple(stamps)
-
-
 @bp.get("/models")
 def models():
     """Models, their layers and tags, and which projections are computed or possible."""
     collection = get_collection()
-    key = (str(collection.data_dir), collection_stamp(collection), _maps_stamp(collection), _added_weights_stamp())
-    with _models_lock:
-        payload = _models_cache.get(key)
-    if payload is None:
-        payload = _models_payload(collection)
-        with _models_lock:
-            _models_cache.clear()
-            _models_cache[key] = payload
-    return jsonify(payload)
-
-
-def _maps_stamp(collection) -> tuple:
-    folder = collection.data_dir / "maps"
-    if not folder.is_dir():
-        return ()
-    return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.npz")))
+    key = (str(collection.data_dir), collection.stamp(), MapStore(collection).stamp(), weights_stamp())
+    return jsonify(current_app.extensions["tagscape.models"].get(key, lambda: _models_payload(collection)))
 
 
 # -- tracks ---------------------------------------------------------------------------
@@ -125,7 +97,7 @@ def tracks():
     """The selected tracks' metadata, a page at a time."""
     collection = get_collection()
     table = tables()
-    positions = select_tracks(collection, table, selection_args())
+    positions = select_tracks(collection, table, selection_from_args())
     offset = int_arg("offset", 0)
     page_size = int_arg("page_size", 500, minimum=1, maximum=100_000)
     page = positions[offset : offset + page_size]
@@ -245,14 +217,14 @@ def points():
         mode=choice_arg("mode", MODES, "segments"),
         value=str_arg("value"),
         rank=str_arg("rank"),
-        selection=selection_args(),
+        selection=selection_from_args(),
     )
     fmt = choice_arg("format", FORMATS, "binary")
     cancel = current_app.extensions["tagscape.generations"].start(str_arg("client", max_length=100))
     table = tables()
 
     def tag() -> str:  # everything the answer depends on besides the parameters
-        return validator(str(collection.data_dir), collection_stamp(collection), _maps_stamp(collection), ignore=("client",))
+        return validator(str(collection.data_dir), collection.stamp(), MapStore(collection).stamp(), ignore=("client",))
 
     def render() -> Response:
         result = compute_points(collection, table, req, cancel=cancel)

@@ -48,6 +48,32 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_STREAMS", False)
     Compress(app)
     app.extensions["tagscape.responses"] = ResponseCache(app.config.get("TAGSCAPE_RESPONSE_CACHE_BYTES", DEFAULT_MAX_BYTES))
+    # Computed results owned by the app, each bounded: the /api/models payload, tag analyses,
+    # a tag's activations over the collection (18 MB each at 4.5 M segments).
+    app.extensions["tagscape.models"] = Memo(size=2)
+    app.extensions["tagscape.tag_results"] = Memo(size=16)
+    app.extensions["tagscape.tag_columns"] = Memo(size=4)
+
+
+class Memo:
+    """The last ``size`` results asked for, by a key naming everything they depend on."""
+
+    def __init__(self, size: int):
+        self._lock = threading.Lock()
+        self._items: OrderedDict = OrderedDict()
+        self.size = size
+
+    def get(self, key, compute: Callable[[], object]):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
 
 
 def _version() -> str:

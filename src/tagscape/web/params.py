@@ -131,8 +131,7 @@ def track_ids(name: str, values, *, max_count: int) -> list[int]:
 
 
 def ids_arg(name: str, *, max_count: int) -> tuple[int, ...] | None:
-    """A parameter of comma-separated track ids (``None`` when absent). ``tagscape.web.selection``
-    should read its ``ids`` through this: its own parser passes ids beyond 64 bits to numpy."""
+    """A parameter of comma-separated track ids (``None`` when absent), each in 0..2**63-1."""
     raw = str_arg(name, max_length=max_count * 21)  # room for max_count ids of up to 20 characters
     return None if raw is None else tuple(track_ids(name, raw, max_count=max_count))
 
@@ -147,13 +146,3 @@ def axis_arg(name: str, default: str) -> str:
     if value.isdigit() and not (value.isascii() and value.isdecimal()):
         raise UsageError(f"parameter {name!r} must be a dimension index (digits 0-9) or a tag name, got {shown(value)}")
     return value
-
-
-def selection_args():
-    """:func:`tagscape.web.selection.selection_from_args`, with its ``ids`` bounded here first:
-    its own parser hands ids beyond 64 bits to numpy (``OverflowError``, a 500). Once it reads
-    them through :func:`ids_arg`, this is ``selection_from_args`` itself."""
-    from tagscape.web.selection import MAX_IDS, selection_from_args  # selection imports this module
-
-    ids_arg("ids", max_count=MAX_IDS)
-    return selection_from_args()

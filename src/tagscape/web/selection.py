@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tagscape.errors import UsageError
-from tagscape.web.params import float_arg, int_arg, str_arg
+from tagscape.web.params import float_arg, ids_arg, int_arg, str_arg
 
 #: Track columns the API shows (never the file path: the audio is reached by id).
 TRACK_FIELDS = ("track_id", "key", "title", "artist", "album", "genre", "year", "tracknumber", "duration")
@@ -42,19 +42,6 @@ class Selection:
     ids: tuple[int, ...] | None = None
 
 
-def _ids_arg(name: str) -> tuple[int, ...] | None:
-    raw = str_arg(name, max_length=MAX_IDS * 12)  # room for MAX_IDS ids of up to 11 digits
-    if raw is None:
-        return None
-    try:
-        ids = tuple(int(part) for part in raw.split(",") if part.strip())
-    except ValueError:
-        raise UsageError(f"parameter {name!r} must be track ids separated by commas, got {raw[:80]!r}") from None
-    if len(ids) > MAX_IDS:
-        raise UsageError(f"parameter {name!r} holds {len(ids)} ids; at most {MAX_IDS}")
-    return ids
-
-
 def selection_from_args() -> Selection:
     """The track selection of the current request's query parameters (400 on bad values)."""
     sample = str_arg("sample", "first")
@@ -75,7 +62,7 @@ def selection_from_args() -> Selection:
         min_duration=min_duration,
         max_duration=max_duration,
         q=str_arg("q"),
-        ids=_ids_arg("ids"),
+        ids=ids_arg("ids", max_count=MAX_IDS),
     )
 
 
@@ -138,17 +125,12 @@ class TrackTables:
         self._table: TrackTable | None = None
 
     def get(self, collection) -> TrackTable:
-        stamp = collection_stamp(collection)
+        stamp = collection.stamp()
         with self._lock:
             if self._table is None or stamp != self._stamp:
                 self._table = TrackTable(collection.tracks())
                 self._stamp = stamp
             return self._table
-
-
-def collection_stamp(collection) -> tuple:
-    """Changes whenever tracks or results change (indexing, extraction)."""
-    return collection.store.stamp()
 
 
 def tagged_tracks(collection, tag: str) -> set[int]:

@@ -4,8 +4,6 @@ for a track, and ground-truth AUCs. The numbers come from :mod:`tagscape.analysi
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 
 import numpy as np
 from flask import Blueprint, current_app, jsonify
@@ -13,42 +11,22 @@ from flask import Blueprint, current_app, jsonify
 from tagscape.analysis import agreement, correlation, groundtruth, tags
 from tagscape.errors import NotFoundError, UsageError
 from tagscape.web import get_collection
-from tagscape.web.params import choice_arg, int_arg, required_arg, selection_args
-from tagscape.web.selection import select_tracks
+from tagscape.web.cache import Memo
+from tagscape.web.params import choice_arg, int_arg, required_arg
+from tagscape.web.selection import select_tracks, selection_from_args
 
 bp = Blueprint("tags", __name__, url_prefix="/api")
 
 PAIR_MODES = ("segments", "averages")
 
 
-class _Results:
-    """A few computed results per app, keyed by what they depend on (the model's data version)."""
-
-    def __init__(self, size: int = 16):
-        self._lock = threading.Lock()
-        self._items: OrderedDict = OrderedDict()
-        self.size = size
-
-    def get(self, key, compute):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = compute()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
+def _results() -> Memo:
+    return current_app.extensions["tagscape.tag_results"]
 
 
-def _results() -> _Results:
-    return current_app.extensions.setdefault("tagscape.tag_results", _Results())
-
-
-def _columns_cache() -> _Results:
+def _columns_cache() -> Memo:
     """A tag's activations over the collection (4.5 M segments: 18 MB each): the last few asked for."""
-    return current_app.extensions.setdefault("tagscape.tag_columns", _Results(size=4))
+    return current_app.extensions["tagscape.tag_columns"]
 
 
 def _key(collection, model_id: str, *parts) -> tuple:
@@ -133,7 +111,7 @@ def pair_correlation():
     mode = choice_arg("mode", PAIR_MODES, "segments")
     array = _taggrams(collection, spec.model_id)
     table = current_app.extensions["tagscape.tracks"].get(collection)
-    selected = table.ids[select_tracks(collection, table, selection_args())]
+    selected = table.ids[select_tracks(collection, table, selection_from_args())]
     positions = np.searchsorted(array.track_ids, selected)  # both sorted by track id
     positions = positions[(positions < array.n_tracks) & (array.track_ids[np.minimum(positions, array.n_tracks - 1)] == selected)] if array.n_tracks else positions[:0]
     if mode == "segments":
@@ -195,7 +173,7 @@ def ground_truth():
     tags.tagger(model_id)
     if model_id not in collection.store.result_models():
         raise NotFoundError(f"no {model_id} results in this collection yet; run: tagscape extract -m {model_id}")
-    stamp = tuple(collection.store.conn.execute("SELECT COUNT(*), MAX(indexed_at) FROM tracks").fetchone())
+    stamp = collection.stamp()
     array = _taggrams(collection, model_id)
     means = _results().get(_key(collection, model_id, "means"), lambda: tags.track_means(array))
     result = _results().get(_key(collection, model_id, "truth", stamp), lambda: groundtruth.ground_truth(collection, model_id, means=means))
