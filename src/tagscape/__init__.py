@@ -8,7 +8,7 @@ Python API::
     layer = collection.layer("musicnn-msd", "taggrams")  # all segments, with offsets per track
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def analyze(path, models=None, *, threads=None):

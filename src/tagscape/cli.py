@@ -15,6 +15,10 @@ import click
 
 from tagscape.errors import TagscapeError
 
+#: Jamendo's public MP3 stream of a track by its numeric id (what MTG-Jamendo's TRACK_ID
+#: ``track_0000214`` names as ``214``), as MTG's own listening tools use it.
+JAMENDO_AUDIO_URL = "https://mp3d.jamendo.com/?trackid={id}&format=mp32"
+
 MODEL_HELP = "Model id (repeatable): musicnn-msd, musicnn-mtt, vgg-msd, vgg-mtt, vggish-audioset. Default: all whose weights are installed."
 
 
@@ -30,7 +34,7 @@ class TagscapeGroup(click.Group):
 
 
 @click.group(cls=TagscapeGroup)
-@click.version_option(package_name="tagscape")
+@click.version_option(package_name="tagscape", prog_name="tagscape")
 def main():
     """Explore the latent and tag spaces of music auto-tagging models."""
 
@@ -135,9 +139,10 @@ collection_option = click.option(
 @click.option("--jamendo", "jamendo_tsv", type=click.Path(dir_okay=False, path_type=Path), help="Index an MTG-Jamendo TSV list instead of a folder.")
 @click.option("--audio-root", type=click.Path(file_okay=False, path_type=Path), help="With --jamendo: folder holding the dataset's audio (PATH column).")
 @click.option("--audio-url", help="With --jamendo: URL template, e.g. 'https://host/{id}.mp3' ({track_id}, {id}, {path}).")
+@click.option("--jamendo-audio", is_flag=True, help=f"With --jamendo: stream each track from Jamendo's public MP3 server ({JAMENDO_AUDIO_URL}).")
 @click.option("--follow-symlinks", is_flag=True, help="Also index links to files outside FOLDER (and serve them).")
 def index(folder: Path | None, data_dir: Path | None, jamendo_tsv: Path | None, audio_root: Path | None, audio_url: str | None,
-          follow_symlinks: bool):
+          jamendo_audio: bool, follow_symlinks: bool):
     """Record the tracks of FOLDER (or of an MTG-Jamendo list) and their metadata."""
     from tagscape.collection import index_folder, index_jamendo
 
@@ -146,6 +151,10 @@ def index(folder: Path | None, data_dir: Path | None, jamendo_tsv: Path | None, 
             raise click.UsageError("give either FOLDER or --jamendo, not both")
         if not data_dir:
             raise click.UsageError("--jamendo needs --data DIR: where to keep the collection's data")
+        if jamendo_audio:
+            if audio_root or audio_url:
+                raise click.UsageError("give one of --jamendo-audio, --audio-url and --audio-root")
+            audio_url = JAMENDO_AUDIO_URL
         bar, update = _progress_bar("Indexing")
         with bar:
             report = index_jamendo(jamendo_tsv, data_dir=data_dir, audio_root=audio_root, audio_url=audio_url, progress=update)
@@ -153,8 +162,8 @@ def index(folder: Path | None, data_dir: Path | None, jamendo_tsv: Path | None, 
     else:
         if folder is None:
             raise click.UsageError("give the FOLDER to index (or --jamendo TSV)")
-        if audio_root or audio_url:
-            raise click.UsageError("--audio-root and --audio-url go with --jamendo")
+        if audio_root or audio_url or jamendo_audio:
+            raise click.UsageError("--audio-root, --audio-url and --jamendo-audio go with --jamendo")
         bar, update = _progress_bar("Indexing")
         with bar:
             report = index_folder(folder, data_dir=data_dir, progress=update, follow_symlinks=follow_symlinks)
@@ -422,3 +431,13 @@ def demo(folder: Path, seed: int, per_style: int, workers: int, serve: bool, hos
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.command()
+@click.option("--collection", "-c", "collection_path", type=click.Path(file_okay=False, path_type=Path),
+              help="Also report on this collection (opened read-only).")
+def doctor(collection_path: Path | None):
+    """One screen for a bug report: versions, devices, model weights, places, the explorer, a collection."""
+    from tagscape.doctor import format_report, report
+
+    click.echo(format_report(report(collection_path)), nl=False)

@@ -161,7 +161,11 @@ class MapStore:
     def __init__(self, collection):
         self.collection = collection
         self.maps_dir = collection.data_dir / "maps"
-        self.cache_dir = collection.cache_dir
+
+    @property
+    def cache_dir(self) -> Path:
+        """The on-demand cache (asked for only when used: a read-only collection makes it on first use)."""
+        return self.collection.cache_dir
 
     def _paths(self, model_id: str, layer: str, method: str) -> tuple[Path, Path]:
         stem = self.maps_dir / f"{model_id}.{layer}.{method}"
