@@ -7,7 +7,9 @@ one-call version for a single file.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -152,16 +154,14 @@ class Extractor:
                 for name, value in self.taggers[model_id](batch).items():
                     results[model_id].setdefault(name, []).append(value)
 
-        # One decode; each front end reads the signal resampled as its model's reference was.
+        # The front end (decode, resample, log-mel) runs in a thread of its own, a few chunks ahead
+        # of the networks: PyAV, soxr, numpy and ONNX Runtime release the GIL, so decoding the next
+        # chunk overlaps the networks' work on this one. The same patches reach the networks in
+        # the same order and batches, so every output is bit for bit what a serial run gives.
         resamplers = tuple(dict.fromkeys(params.resampler for params in groups))
         n_samples = dict.fromkeys(resamplers, 0)
-        for chunks in stream_audio_multi(path, sr=sr.pop(), resamplers=resamplers):
-            for kind, chunk in chunks.items():
-                n_samples[kind] += chunk.size
-            for params, stream in streams.items():
-                run(params, stream.push(chunks[params.resampler]), flush=False)
-        for params, stream in streams.items():
-            run(params, stream.finish(), flush=True)
+        for params, patches, flush in _front_end_ahead(path, streams, sr=sr.pop(), resamplers=resamplers, n_samples=n_samples):
+            run(params, patches, flush=flush)
 
         analysis = Analysis(path=str(path), duration_seconds=max(n_samples.values()) / next(iter(groups)).sr)
         for spec in specs:
@@ -171,6 +171,61 @@ class Extractor:
             }
             analysis.models[spec.model_id] = ModelOutput(spec, layers)
         return analysis
+
+
+#: Chunks the front end may run ahead of the networks (each about 4 s of audio): enough to keep
+#: both busy, few enough that memory stays small.
+FRONT_END_AHEAD = 4
+
+
+def _front_end_ahead(path, streams: dict[MelParams, PatchStream], *, sr: int, resamplers: tuple[str, ...],
+                     n_samples: dict[str, int]) -> Iterator[tuple[MelParams, np.ndarray, bool]]:
+    """``(params, patches, flush)`` for every front end, produced by a thread that decodes ahead.
+
+    An error of the front end (an unreadable or truncated file) is raised here, where the serial
+    loop raised it; when the consumer stops early, the thread stops at its next chunk.
+    """
+    items: queue.Queue = queue.Queue(maxsize=FRONT_END_AHEAD)
+    stop = threading.Event()
+    done = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunks in stream_audio_multi(path, sr=sr, resamplers=resamplers):
+                for kind, chunk in chunks.items():
+                    n_samples[kind] += chunk.size
+                for params, stream in streams.items():
+                    if not put((params, stream.push(chunks[params.resampler]), False)):
+                        return
+            for params, stream in streams.items():
+                if not put((params, stream.finish(), True)):
+                    return
+            put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(exc)
+
+    worker = threading.Thread(target=produce, name="tagscape-front-end", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = items.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def analyze(path: str | os.PathLike, models: Sequence[str] | None = None, *, threads: int | None = None, device: str | None = None) -> Analysis:

@@ -1,0 +1,57 @@
+"""The front end decodes ahead of the networks in a thread of its own; outputs must be exactly
+those of the serial loop (same patches, same order, same batches), and errors surface as before."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import MUSIC, chord, write_audio
+from tagscape.audio.decode import stream_audio_multi
+from tagscape.audio.mel import PatchStream
+from tagscape.errors import AudioError
+from tagscape.pipeline import Extractor
+
+MODELS = ("musicnn-msd", "vgg-mtt")
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return Extractor(MODELS, threads=2)
+
+
+def serial(extractor: Extractor, path) -> dict[str, dict[str, np.ndarray]]:
+    """What the pipeline computed before the front end had its thread: one loop, in order."""
+    out = {model_id: {} for model_id in MODELS}
+    params = extractor.taggers[MODELS[0]].spec.mel
+    stream = PatchStream(params=params)
+
+    def run(patches):
+        if patches.size:
+            for model_id in MODELS:
+                for name, value in extractor.taggers[model_id](patches).items():
+                    out[model_id].setdefault(name, []).append(value)
+
+    for chunks in stream_audio_multi(path, sr=params.sr, resamplers=(params.resampler,)):
+        run(stream.push(chunks[params.resampler]))
+    run(stream.finish())
+    return {m: {name: np.concatenate(parts) for name, parts in layers.items()} for m, layers in out.items()}
+
+
+@pytest.mark.parametrize("name", ["metal.mp3", "ambient.flac", "choir.ogg"])
+def test_outputs_equal_the_serial_loop_bit_for_bit(extractor, name):
+    path = MUSIC / name
+    expected = serial(extractor, path)
+    analysis = extractor.analyze(path)
+    for model_id in MODELS:
+        for layer, values in expected[model_id].items():
+            np.testing.assert_array_equal(analysis.models[model_id].layers[layer], values, err_msg=f"{model_id} {layer}")
+
+
+def test_a_truncated_file_still_fails_with_its_reason(extractor, tmp_path):
+    path = write_audio(tmp_path / "cut.wav", chord(20.0, 16000), 16000)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])  # the header still says 20 s
+    with pytest.raises(AudioError, match="truncated"):
+        extractor.analyze(path)
+    assert extractor.analyze(MUSIC / "piano.mp3").models["vgg-mtt"].n_segments == 6  # the extractor is still usable
