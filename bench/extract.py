@@ -447,6 +447,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", nargs="?", help="a 3-5 minute recording (default: built from tests/data/music)")
     parser.add_argument("--vs-original", action="store_true", help="also time the original (TensorFlow) implementation")
+    parser.add_argument("--vs-essentia", action="store_true", help="also time Essentia (whole processes and steady state, one model and four); "
+                        "needs --essentia-python and --essentia-graphs, see bench/vs_essentia.py")
+    parser.add_argument("--essentia-python", default="/tmp/esenv/bin/python", help="a Python with essentia-tensorflow")
+    parser.add_argument("--essentia-graphs", default="/tmp/frozen", help="frozen graphs from tests/data/reference/make_reference.py --freeze")
+    parser.add_argument("--essentia-only", action="store_true", help="with --vs-essentia: only that comparison")
     parser.add_argument("--original-wait", type=float, default=1800, help="seconds to wait for /tmp/tfenv and the runner")
     parser.add_argument("--original-threads", type=int, default=None, help="--threads for the original runner")
     parser.add_argument("--workers", default="", help="comma-separated worker counts for a folder run, e.g. 1,2")
@@ -507,6 +512,11 @@ class Bench:
             self.input()
             self.scheduler_overhead()
             return
+        if args.vs_essentia and args.essentia_only:
+            say(f"cpus: {os.cpu_count()}   python {sys.version.split()[0]}")
+            self.input()
+            self.essentia()
+            return
         self.machine()
         self.input()
         self.front_end()
@@ -522,6 +532,8 @@ class Bench:
             self.memory()
         if args.vs_original:
             self.original()
+        if args.vs_essentia:
+            self.essentia()
         if args.workers:
             self.workers()
         self.summary()
@@ -777,6 +789,17 @@ class Bench:
             )
         peak = self.long_peak[DEFAULT_BATCH_SIZE]
         say(f"target: < 1024 MiB for a {args.minutes_long:g}-minute file at the default batch -> {'MET' if peak < 1024 * 1024 else 'NOT MET'} ({peak / 1024:.0f} MiB)")
+
+    def essentia(self) -> None:
+        """tagscape against Essentia, the tool MTG's explorer extracted with (bench/vs_essentia.py)."""
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("vs_essentia", Path(__file__).with_name("vs_essentia.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        self.quiet()
+        section("versus Essentia (MonoLoader at 16 kHz + TensorflowPredictMusiCNN, patchHopSize 187), alternating, best of --repeats")
+        module.timing(self.path, graphs=self.args.essentia_graphs, essentia_python=self.args.essentia_python, repeats=self.args.repeats, say=say)
 
     def original(self) -> None:
         args = self.args

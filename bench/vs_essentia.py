@@ -16,6 +16,14 @@ Then, from the repository root::
 
       .venv/bin/python bench/vs_essentia.py --graphs /tmp/frozen --essentia-python /tmp/esenv/bin/python
 
+``--timing FILE`` times instead, on one recording (a 4-minute track, say), tagscape against
+Essentia in the same run, alternating, best of ``--repeats`` (``bench/extract.py --vs-essentia``
+calls this): whole processes (start, imports, model loading, decoding, every patch:
+``tagscape analyze`` against an Essentia script with MonoLoader at 16 kHz and
+TensorflowPredictMusiCNN, patchHopSize 187) and the steady state inside a process (models
+loaded, the file analysed again), for musicnn-msd alone and for all four models (Essentia: one
+loader, four predictors). Ratios are Essentia's time over tagscape's.
+
 Every file (default: the six recordings of tests/data/music) is decoded and resampled once by
 tagscape; both sides read exactly those samples. Essentia computes its own log-mel (frames
 not centred), so the agreement to expect is that of VGG's embeddings, which were always the
@@ -55,6 +63,83 @@ def essentia_worker(samples_path: str, out_path: str, graphs: str) -> None:
     np.savez(out_path, **out)
 
 
+def essentia_timing_worker(path: str, graphs: str, model_ids: list[str], repeats: int) -> None:
+    """In the Essentia environment: analyse ``path`` with the models; print the steady-state time."""
+    import json
+    import time as clock
+
+    import essentia.standard as es
+
+    predictors = [es.TensorflowPredictMusiCNN(graphFilename=str(Path(graphs) / f"{m}.pb"), output="model/Sigmoid", patchHopSize=187,
+                                              isTrainingName="model/Placeholder_1") for m in model_ids]
+    best = None
+    for _ in range(repeats):
+        started = clock.perf_counter()
+        audio = es.MonoLoader(filename=path, sampleRate=16000)()
+        taggrams = [predict(audio) for predict in predictors]
+        elapsed = clock.perf_counter() - started
+        best = elapsed if best is None else min(best, elapsed)
+    print(json.dumps({"steady": best, "patches": len(taggrams[0]), "taggram_means": [t.mean(axis=0).tolist() for t in taggrams]}))
+
+
+def tagscape_timing_worker(path: str, model_ids: list[str], repeats: int) -> None:
+    import json
+    import time as clock
+
+    from tagscape.pipeline import Extractor
+
+    extractor = Extractor(model_ids)
+    best = None
+    for _ in range(repeats):
+        started = clock.perf_counter()
+        analysis = extractor.analyze(path)
+        elapsed = clock.perf_counter() - started
+        best = elapsed if best is None else min(best, elapsed)
+    layers = [analysis.models[m].layers["taggrams"] for m in model_ids]
+    print(json.dumps({"steady": best, "patches": len(layers[0]), "taggram_means": [t.mean(axis=0).tolist() for t in layers]}))
+
+
+def timing(path: Path, *, graphs: str, essentia_python: str, repeats: int = 3, say=print) -> dict:
+    """Whole-process and steady-state times of tagscape and Essentia on ``path`` (see the module's doc)."""
+    import json
+    import os
+    import time as clock
+
+    here = str(Path(__file__).resolve())
+    results = {}
+    for label, model_ids in (("one model (musicnn-msd)", ["musicnn-msd"]), ("four models", list(MODELS))):
+        whole = {"tagscape": [], "essentia": []}
+        steady = {}
+        for _ in range(repeats):  # alternating, so both see the same load
+            for side in ("tagscape", "essentia"):
+                if side == "tagscape":
+                    command = [sys.executable, here, "--graphs", graphs, "--time-tagscape", str(path), *model_ids]
+                else:
+                    command = [essentia_python, here, "--graphs", graphs, "--time-essentia", str(path), *model_ids]
+                started = clock.perf_counter()
+                run = subprocess.run(command + ["--repeats", "1"], capture_output=True, text=True, check=True)
+                whole[side].append(clock.perf_counter() - started)
+                steady.setdefault(side, json.loads(run.stdout.strip().splitlines()[-1]))
+        for side, python, flag in (("tagscape", sys.executable, "--time-tagscape"), ("essentia", essentia_python, "--time-essentia")):
+            run = subprocess.run([python, here, "--graphs", graphs, flag, str(path), *model_ids, "--repeats", str(repeats)],
+                                 capture_output=True, text=True, check=True)
+            steady[side] = {**steady[side], **json.loads(run.stdout.strip().splitlines()[-1])}
+        agreement = max(abs(a - b) for ours, theirs in zip(steady["tagscape"]["taggram_means"], steady["essentia"]["taggram_means"])
+                        for a, b in zip(ours, theirs))
+        row = {"whole": {k: min(v) for k, v in whole.items()}, "whole_all": whole, "steady": {k: v["steady"] for k, v in steady.items()},
+               "patches": {k: v["patches"] for k, v in steady.items()}, "max_mean_taggram_difference": agreement,
+               "load": os.getloadavg()}
+        results[label] = row
+        say(f"{label}: whole process tagscape {row['whole']['tagscape']:.2f} s, Essentia {row['whole']['essentia']:.2f} s "
+            f"(Essentia / tagscape {row['whole']['essentia'] / row['whole']['tagscape']:.2f}x); steady state tagscape "
+            f"{row['steady']['tagscape']:.2f} s, Essentia {row['steady']['essentia']:.2f} s "
+            f"({row['steady']['essentia'] / row['steady']['tagscape']:.2f}x); patches {row['patches']}; "
+            f"mean taggrams agree within {agreement:.4f}; load {' '.join(f'{x:.2f}' for x in row['load'])}")
+        say(f"    all whole-process runs: tagscape {', '.join(f'{t:.2f}' for t in whole['tagscape'])}; "
+            f"Essentia {', '.join(f'{t:.2f}' for t in whole['essentia'])}")
+    return results
+
+
 def tagscape_outputs(signals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     from tagscape.audio.mel import log_mel, patches_from_frames
     from tagscape.models.registry import MODELS as SPECS
@@ -75,10 +160,23 @@ def main() -> None:
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--graphs", required=True, help="folder of <model>.pb frozen graphs (make_reference.py --freeze)")
     parser.add_argument("--essentia-python", default="/tmp/esenv/bin/python", help="a Python with essentia-tensorflow")
+    parser.add_argument("--timing", type=Path, metavar="FILE", help="time tagscape against Essentia on FILE instead")
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--worker", nargs=2, metavar=("SAMPLES", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--time-essentia", nargs="+", metavar=("FILE", "MODEL"), help=argparse.SUPPRESS)
+    parser.add_argument("--time-tagscape", nargs="+", metavar=("FILE", "MODEL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         essentia_worker(*args.worker, args.graphs)
+        return
+    if args.time_essentia:
+        essentia_timing_worker(args.time_essentia[0], args.graphs, args.time_essentia[1:], args.repeats)
+        return
+    if args.time_tagscape:
+        tagscape_timing_worker(args.time_tagscape[0], args.time_tagscape[1:], args.repeats)
+        return
+    if args.timing:
+        timing(args.timing, graphs=args.graphs, essentia_python=args.essentia_python, repeats=args.repeats)
         return
 
     from tagscape.audio.decode import load_audio
