@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from tagscape import files
 from tagscape.errors import CacheError, WeightsMissingError
 from tagscape.models.checkpoint import load_checkpoint
 from tagscape.models.devices import Device, check_available, check_session, parse_device
-from tagscape.models.graphs import BUILDERS
 from tagscape.models.registry import ADDED_MANIFEST_FILE, ADDED_WEIGHTS_FILE, ModelSpec
 
 #: Bump when graphs.py changes what it builds.
@@ -75,15 +75,19 @@ def converted_path(spec: ModelSpec) -> Path:
     folder = spec.weights_dir()
     path = cache_dir() / f"{spec.model_id}-{weights_hash(folder)}.onnx"
     if not path.is_file():
+        # onnx (and its ml_dtypes) takes 0.7-2 s to import: only a conversion needs it, not a run.
+        from tagscape.models.graphs import BUILDERS
+
         model = BUILDERS[spec.architecture](load_variables(spec, folder))
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = files.temp_path(path)  # a name of its own: threads and processes may convert at once
             tmp.write_bytes(model.SerializeToString())
             os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
         except OSError as exc:
             with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
+                if tmp is not None:
+                    tmp.unlink(missing_ok=True)
             raise CacheError(
                 f"cannot write the converted {spec.model_id} graph to {path.parent} ({exc.strerror or exc}); "
                 f"make it writable or point {CACHE_ENV} at a writable folder"
