@@ -18,8 +18,10 @@ bit, on every CPU (BLAS picks its kernel by matrix shape).
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
 from math import gcd
+from pathlib import Path
 
 import numpy as np
 import soxr
@@ -45,9 +47,7 @@ def _polyphase(sr_in: int, sr_out: int) -> tuple[np.ndarray, int, int, int]:
     Output ``j = q M + p`` is ``x[q L - lead : q L - lead + width] @ W[:, p]``, with ``x`` zero
     outside the signal (resampy skips those taps; a zero adds nothing).
     """
-    from resampy.filters import get_filter
-
-    table, num_table, _ = get_filter("kaiser_best")
+    table, num_table = _kaiser_best_table()
     ratio = sr_out / sr_in
     if ratio < 1:
         table = ratio * table
@@ -70,6 +70,17 @@ def _polyphase(sr_in: int, sr_out: int) -> tuple[np.ndarray, int, int, int]:
         weights[lead + n - np.arange(len(left)), p] = left
         weights[lead + n + 1 + np.arange(len(right)), p] = right
     return weights, L, M, lead
+
+
+def _kaiser_best_table() -> tuple[np.ndarray, int]:
+    """resampy's precomputed ``kaiser_best`` filter (its right wing, and samples per zero crossing),
+    read from the package's data file: importing resampy itself would import numba (about a
+    second at start-up) for a table of numbers."""
+    spec = importlib.util.find_spec("resampy")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("VGGish's front end needs resampy's filter: pip install resampy")
+    with np.load(Path(list(spec.submodule_search_locations)[0]) / "data" / "kaiser_best.npz") as data:
+        return np.asarray(data["half_window"], np.float64), int(data["precision"])
 
 
 def _wing(table: np.ndarray, delta: np.ndarray, index_frac: float, step: int) -> np.ndarray:
