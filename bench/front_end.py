@@ -66,7 +66,7 @@ def encode(path: Path, signal: np.ndarray, sr: int, codec: str) -> None:
             if fmt.startswith("s16"):
                 data = (np.clip(data, -1, 1) * 32767).astype(np.int16)
             elif fmt.startswith("s32"):
-                data = (np.clip(data, -1, 1) * 2147483647).astype(np.int32)
+                data = (np.clip(data, -1, 1).astype(np.float64) * 2147483647).astype(np.int32)
             frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format=fmt, layout="stereo")
             frame.sample_rate = sr
             for packet in stream.encode(frame):

@@ -242,7 +242,24 @@ def frame_planes(frame) -> np.ndarray:
     return np.ascontiguousarray(data, dtype=np.float32)
 
 
-def decoded_frames(path: Path | str, container) -> Iterator[tuple[np.ndarray, av.AudioFrame]]:
+def frame_mono(frame) -> np.ndarray:
+    """The frame averaged over its channels, float32 ``(n,)``: bit for bit
+    ``frame_planes(frame).mean(axis=0, dtype=np.float32)``, without its copies where the frame is
+    planar float (what MP3, Vorbis, Opus and AAC decode to): PyAV's ``to_ndarray`` stacks the
+    planes into a new array and ``mean`` adds Python-level work per frame, together about half
+    of the front end's time on an MP3 (bench/front_end.py)."""
+    channels = frame.layout.nb_channels
+    if not (frame.format.name == "fltp" and channels <= _PYAV_MAX_PLANES):
+        return frame_planes(frame).mean(axis=0, dtype=np.float32)
+    planes = [np.frombuffer(plane, np.float32, frame.samples) for plane in frame.planes[:channels]]
+    total = planes[0].copy()  # the decoder reuses the frame's memory
+    for plane in planes[1:]:
+        total += plane  # numpy's mean sums the rows in this order
+    # As mean divides: by the count as an intp, which numpy computes in float64, then casts back.
+    return np.true_divide(total, np.intp(channels), out=total, casting="unsafe")
+
+
+def decoded_frames(path: Path | str, container, *, planes: bool = True) -> Iterator[tuple[np.ndarray | None, av.AudioFrame]]:
     """Decode the first audio stream frame by frame, checking each frame as it comes.
 
     Parameters
@@ -252,9 +269,12 @@ def decoded_frames(path: Path | str, container) -> Iterator[tuple[np.ndarray, av
     container : av.container.InputContainer
         From :func:`open_audio`.
 
+    planes : bool
+        Convert each frame with :func:`frame_planes` (False: yield None; the caller converts).
+
     Yields
     ------
-    planes : ndarray [shape=(channels, n), dtype=float32]
+    planes : ndarray [shape=(channels, n), dtype=float32] or None
         The frame's samples (see :func:`frame_planes`); ``channels`` may change between frames.
     frame : av.AudioFrame
         The frame itself, for its ``sample_rate`` (the same for every frame) and ``time``.
@@ -274,7 +294,7 @@ def decoded_frames(path: Path | str, container) -> Iterator[tuple[np.ndarray, av
                 rate = frame.sample_rate
             elif frame.sample_rate != rate:
                 raise AudioError(path, f"sample rate changes mid-stream ({rate} -> {frame.sample_rate} Hz)")
-            yield frame_planes(frame), frame
+            yield (frame_planes(frame) if planes else None), frame
     except av.error.FFmpegError as exc:
         raise AudioError(path, f"corrupt audio data ({_ffmpeg_reason(exc)})") from None
 
@@ -327,12 +347,12 @@ def stream_audio_multi(
         chunk_native = chunk_samples
         pending: list[np.ndarray] = []
         n_pending = n_native = 0
-        for planes, frame in decoded_frames(path, container):
+        for _, frame in decoded_frames(path, container, planes=False):
             if native_sr is None:
                 native_sr = frame.sample_rate
                 chunk_native = max(1, chunk_samples * native_sr // max(sr, native_sr))
                 streams = {kind: make_stream(kind, native_sr, sr) for kind in resamplers}
-            samples = planes.mean(axis=0, dtype=np.float32)
+            samples = frame_mono(frame)
             pending.append(samples)
             n_pending += samples.size
             n_native += samples.size
