@@ -5,7 +5,7 @@
 
 import './analysis.css';
 import { getJSON } from './api.js';
-import { el, options } from './dom.js';
+import { el, options, plural } from './dom.js';
 import { MatrixView } from './matrix.js';
 import { TagView } from './tagview.js';
 import { TrackView } from './trackview.js';
@@ -164,7 +164,7 @@ export class Analysis {
     this.pairRequests.set(index, key);
     getJSON(`/api/correlations?${key}`).then((body) => {
       if (this.pairRequests.get(index) !== key) return;
-      const what = body.mode === 'averages' ? `${body.n} tracks` : `${body.n.toLocaleString()} segments`;
+      const what = plural(body.n, body.mode === 'averages' ? 'track' : 'segment');
       box.textContent = `Pearson r = ${num(body.pearson)} · Spearman ρ = ${num(body.spearman)} (${what})`;
       box.dataset.pearson = String(body.pearson);
       box.dataset.spearman = String(body.spearman);

@@ -52,7 +52,7 @@ function categorical(values) {
   if (other >= 0) {
     palette.push(OTHER_COLOR);
     const rest = ranked.slice(named.length);
-    legend.push({ color: OTHER_COLOR, label: `${rest.length} others`, count: rest.reduce((sum, [, c]) => sum + c, 0) });
+    legend.push({ color: OTHER_COLOR, label: rest.length === 1 ? '1 other' : `${rest.length} others`, count: rest.reduce((sum, [, c]) => sum + c, 0) });
   }
   return { trackCode, palette, legend };
 }

@@ -43,6 +43,11 @@ export function formatTime(seconds) {
   return `${m}:${s.toFixed(2).padStart(5, '0')}`;
 }
 
+// "1 track", "2 tracks", "1,234 tracks" (never "1 tracks").
+export function plural(n, word, many = `${word}s`) {
+  return `${Number(n).toLocaleString()} ${n === 1 ? word : many}`;
+}
+
 export function debounce(fn, ms) {
   let timer = null;
   return (...args) => {

@@ -5,12 +5,13 @@ import { fetchPoints, getJSON } from './api.js';
 import { Analysis } from './analysis.js';
 import { Player } from './audio.js';
 import { Controls } from './controls.js';
-import { debounce, el } from './dom.js';
+import { debounce, el, plural } from './dom.js';
+import { MapFeed } from './feed.js';
 import { linkedIndex, linkedSelection } from './link.js';
 import { Plot } from './plot.js';
 import { SelectionPanel } from './selection.js';
 import { SimilarPanel } from './similar.js';
-import { fromURL, plotKey, plotSpec, selectionParams, writeURL } from './state.js';
+import { axisTitle, checkState, fromURL, plotKey, plotSpec, selectionParams, writeURL } from './state.js';
 
 const app = document.getElementById('app');
 const clientId = Math.random().toString(36).slice(2, 10);
@@ -31,15 +32,16 @@ function setLoading(delta) {
   document.body.classList.toggle('busy', hook.loading > 0);
 }
 
-// Redrawing a million points takes a moment too: count it as work in progress.
-function busy(promise) {
-  setLoading(1);
-  promise.catch((error) => showError(error.message)).finally(() => setLoading(-1));
-}
-
 function showError(message) {
   errorBar.textContent = message;
   errorBar.hidden = !message;
+}
+
+// What the page did instead of what its URL asked (an unknown colour, model, ...): said once,
+// until the next change of the controls.
+function showNotice(messages) {
+  noticeText.textContent = messages.join(' ');
+  noticeBar.hidden = !messages.length;
 }
 
 let state = fromURL();
@@ -50,14 +52,16 @@ let selection;
 let analysis;
 let similar;
 const plots = [];
-const loaded = [null, null]; // what each plot shows: {key, layoutKey}
-const inflight = [null, null];
+const feeds = []; // feeds[i]: plot i's requests and draws, in order (feed.js)
 
 const panel = el('aside', { class: 'panel' });
 const plotArea = el('div', { class: 'plots' });
 const playerBar = el('footer', { class: 'player-bar' });
 const statusBar = el('div', { class: 'status', id: 'status' });
 const errorBar = el('div', { class: 'error-bar', id: 'error', hidden: true, role: 'alert' });
+const noticeText = el('span');
+const noticeBar = el('div', { class: 'notice-bar', id: 'notice', hidden: true, role: 'status' }, noticeText,
+  el('button', { type: 'button', class: 'notice-close', title: 'dismiss', text: '×', onclick: () => showNotice([]) }));
 const tooltip = el('div', { class: 'tooltip', hidden: true });
 const dock = el('section', { class: 'dock', id: 'dock', hidden: true });
 
@@ -84,41 +88,58 @@ function styleKey() {
   return `${state.color}|${state.ctag}|${state.hl}|${state.hlv}`;
 }
 
-async function load(index, { keepView = false } = {}) {
-  const plot = plots[index];
+// The axis titles of plot `index` when it has no points (the server then echoes "0" and "1").
+function emptyAxisTitles(index) {
+  const spec = plotSpec(state, index);
+  const layer = catalog.models.find((m) => m.model_id === spec.model)?.layers.find((l) => l.name === spec.layer);
+  return [axisTitle(spec.proj, spec.x, 0, layer?.labels), axisTitle(spec.proj, spec.y, 1, layer?.labels)];
+}
+
+// What plot `index` should show now: its feed requests and draws it (in order, latest wins).
+function wantedView(index) {
   const params = requestParams(index);
-  const key = new URLSearchParams(params).toString();
-  if (inflight[index]) inflight[index].abort();
-  const request = new AbortController();
-  inflight[index] = request;
-  const started = performance.now();
-  plot.showMessage(state[plotKey('proj', index)] === 'tsne' || state[plotKey('proj', index)] === 'umap'
-    ? 'Loading… (a t-SNE / UMAP map is computed on first use: this can take a while)' : 'Loading…', 'loading');
-  setLoading(1);
-  try {
-    const data = await fetchPoints({ ...params, client: `${clientId}-${index}` }, { signal: request.signal });
-    const received = performance.now();
-    if (request.signal.aborted) return;
-    await plot.setData(data, state, { view: keepView ? state[plotKey('view', index)] || null : null });
-    loaded[index] = { key, layout: layoutKey(), style: styleKey() };
-    hook.timings[index] = { started, received, drawn: performance.now(), points: data.x.length, server: data.meta.server_seconds };
-    plot.setTitle(`${data.meta.model} · ${data.meta.layer} · ${data.meta.projection}`);
-    controls.maps[index].setExplained(data.meta.explained_variance, state);
-    markComputed(data.meta);
-    analysis.pointsLoaded(plot, state);
-    if (index === 0) controls.setHighlightValues(plot, state);
-    showError('');
-    updateStatus();
-  } catch (error) {
-    if (error.name === 'AbortError') return;
-    loaded[index] = null;
-    hook.errors.push(error.message);
-    plot.showMessage(error.message, 'error');
-    showError(error.message);
-  } finally {
-    if (inflight[index] === request) inflight[index] = null;
-    setLoading(-1);
-  }
+  const proj = state[plotKey('proj', index)];
+  return {
+    key: new URLSearchParams(params).toString(),
+    params,
+    state,
+    layout: layoutKey(),
+    style: styleKey(),
+    axisTitles: emptyAxisTitles(index),
+    loadingText: proj === 'tsne' || proj === 'umap' ? 'Loading… (a t-SNE / UMAP map is computed on first use: this can take a while)' : 'Loading…',
+  };
+}
+
+function makeFeed(plot) {
+  const index = plot.index;
+  let started = 0;
+  let received = 0;
+  return new MapFeed(plot, {
+    fetch: async (params, options) => {
+      started = performance.now();
+      const data = await fetchPoints({ ...params, client: `${clientId}-${index}` }, options);
+      received = performance.now();
+      return data;
+    },
+    onBusy: setLoading,
+    onError: (message) => {
+      hook.errors.push(message);
+      showError(message);
+    },
+    // Everything a map says about itself, from what it drew (with the state it drew).
+    onDrawn: (drawn, data, drawnState, fresh) => {
+      if (fresh) {
+        hook.timings[index] = { started, received, drawn: performance.now(), points: data.x.length, server: data.meta.server_seconds };
+        drawn.setTitle(`${data.meta.model} · ${data.meta.layer} · ${data.meta.projection}`);
+        controls.maps[index].setExplained(data.meta.explained_variance, drawnState);
+        markComputed(data.meta);
+        analysis.pointsLoaded(drawn, drawnState);
+      }
+      if (index === 0) controls.setHighlightValues(drawn, drawnState);
+      showError('');
+      updateStatus();
+    },
+  });
 }
 
 // A map the server just computed is no longer "missing" in the catalog.
@@ -133,41 +154,29 @@ function updateStatus() {
   const parts = plots.map((plot, i) => {
     const meta = plot.data?.meta;
     if (!meta) return '';
-    const what = meta.mode === 'averages' ? `${meta.n_tracks.toLocaleString()} tracks (averages of ${meta.n_segments.toLocaleString()} segments)`
-      : `${meta.n_tracks.toLocaleString()} tracks · ${meta.n_segments.toLocaleString()} segments`;
+    const what = meta.mode === 'averages'
+      ? `${plural(meta.n_tracks, 'track')} (${meta.n_tracks === 1 ? 'average' : 'averages'} of ${plural(meta.n_segments, 'segment')})`
+      : `${plural(meta.n_tracks, 'track')} · ${plural(meta.n_segments, 'segment')}`;
     return `${plots.length > 1 ? `map ${i + 1}: ` : ''}${what}`;
   }).filter(Boolean);
   const total = plots[0]?.data?.meta.tracks_total ?? catalog.collection.tracks;
-  statusBar.textContent = `${parts.join('  |  ')}  of ${total.toLocaleString()} tracks in ${catalog.collection.name}`;
+  statusBar.textContent = `${parts.join(' | ')} of ${plural(total, 'track')} in ${catalog.collection.name}`;
 }
 
 const writeUrlSoon = debounce(() => writeURL(state), 250);
 
-// Apply a patch of the state: reload what needs new points, redraw or restyle the rest.
+// Apply a patch of the state: each plot's feed requests new points, redraws or restyles, as the
+// new state needs (and drops what an older state asked for).
 function update(patch = {}) {
+  const restore = !!patch.__restore;
+  if (!restore) showNotice([]);
   state = { ...state, ...patch };
+  delete state.__restore;
   const fix = controls.render(state);
   if (fix) state = { ...state, ...fix };
   ensurePlots();
   writeURL(state);
-  plots.forEach((plot, i) => {
-    const key = new URLSearchParams(requestParams(i)).toString();
-    const done = loaded[i];
-    const keepView = !!patch.__restore;
-    if (!done || done.key !== key) {
-      if (!inflight[i] || inflight[i].key !== key) {
-        load(i, { keepView });
-        if (inflight[i]) inflight[i].key = key;
-      }
-    } else if (done.layout !== layoutKey()) {
-      done.layout = layoutKey();
-      done.style = styleKey();
-      busy(plot.setData(plot.data, state, { view: plot.getView() }));
-    } else if (done.style !== styleKey()) {
-      done.style = styleKey();
-      busy(plot.restyle(state, { redrawPoints: true }));
-    }
-  });
+  feeds.forEach((feed, i) => feed.want(wantedView(i), { view: restore ? state[plotKey('view', i)] || null : null }));
   controls.setHighlightValues(plots[0], state);
   for (const plot of plots) plot.setMouseMode(tool);
   analysis.render(state);
@@ -252,13 +261,13 @@ function ensurePlots() {
   while (plots.length < wanted) {
     const plot = new Plot(plotArea, plots.length, handlers);
     plots.push(plot);
-    loaded[plot.index] = null;
+    feeds.push(makeFeed(plot));
   }
   while (plots.length > wanted) {
     const plot = plots.pop();
+    feeds.pop().destroy();
     plot.scatterplot.destroy();
     plot.root.remove();
-    loaded[plot.index] = null;
     if (selection.plot === plot) selection.show(null, []);
   }
   plotArea.classList.toggle('two', plots.length === 2);
@@ -278,7 +287,7 @@ function renderTools(container) {
 async function main() {
   document.body.dataset.loading = '0';
   app.replaceChildren(el('header', { class: 'top' }, el('h1', { text: 'tagscape' }), el('span', { class: 'collection', text: app.dataset.collection }), statusBar),
-    errorBar, el('div', { class: 'body' }, panel, el('main', { class: 'stage' }, plotArea, dock, playerBar)));
+    errorBar, noticeBar, el('div', { class: 'body' }, panel, el('main', { class: 'stage' }, plotArea, dock, playerBar)));
   document.body.append(tooltip);
   try {
     catalog = await getJSON('/api/models');
@@ -292,6 +301,9 @@ async function main() {
     return;
   }
   const preferred = extracted.find((m) => m.model_id === 'musicnn-mtt') || extracted[0];
+  // Values the URL names that do not exist here (a typo, a model not extracted): the defaults, said.
+  const checked = checkState(state, catalog, preferred.model_id);
+  state = checked.state;
   if (!state.model) state.model = preferred.model_id;
   if (!state.model2) state.model2 = (extracted.find((m) => m.model_id !== state.model) || extracted[0]).model_id;
   controls = new Controls(panel, catalog, (patch) => update(patch));
@@ -312,7 +324,7 @@ async function main() {
   hook.selection = selection;
   hook.state = () => state;
   update({ __restore: true });
-  delete state.__restore;
+  showNotice(checked.notices);
   hook.ready = true;
   // Filter suggestions can wait until the first map is on screen.
   const facetsLater = () => getJSON('/api/facets').then((facets) => controls.setFacets(facets)).catch(() => {});

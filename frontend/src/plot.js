@@ -142,8 +142,16 @@ export class Plot {
     this.message.hidden = true;
   }
 
+  // The message a map's own points call for: none, or that there are none.
+  showDataMessage() {
+    if (this.data && this.data.x.length === 0) this.showMessage('No points: no track matches the filters, or none has results for this model.', 'empty');
+    else this.hideMessage();
+  }
+
   // New points from the server: normalise, colour, draw. Resolves once they are on screen.
-  async setData(data, state, { view = null } = {}) {
+  // Only one draw at a time may run (regl-scatterplot refuses another): feed.js sees to that.
+  // axisTitles: those of an empty map (the server can only echo the axes it was asked for).
+  async setData(data, state, { view = null, axisTitles = null } = {}) {
     const n = data.x.length;
     const wantPerformance = n > PERFORMANCE_MODE_ABOVE;
     if (wantPerformance !== this.performanceMode) this.createRenderer(wantPerformance);
@@ -164,16 +172,12 @@ export class Plot {
     this.ny = this.axes.y.normalise(data.y);
     this.spatialIndex = n > 0 ? spatialIndex(this.nx, this.ny) : null;
     this.mode = data.meta.mode === 'averages' ? 'averages' : state.mode === 'trajectories' ? 'trajectories' : 'segments';
-    const [xTitle, yTitle] = data.meta.axis_labels;
+    const [xTitle, yTitle] = n === 0 && axisTitles ? axisTitles : data.meta.axis_labels;
     this.xLabel.textContent = `${xTitle}${this.axes.x.log ? ` (${this.axes.x.log})` : ''}`;
     this.yLabel.textContent = `${yTitle}${this.axes.y.log ? ` (${this.axes.y.log})` : ''}`;
     this.scatterplot.set({ pointSize: pointSizeFor(n, data.meta.mode), opacity: opacityFor(n) });
-    if (n === 0) {
-      this.scatterplot.clear();
-      this.showMessage('No points: no track matches the filters, or none has results for this model.', 'empty');
-    } else {
-      this.hideMessage();
-    }
+    if (n === 0) this.scatterplot.clear();
+    this.showDataMessage();
     await this.restyle(state, { redrawPoints: n > 0 });
     if (view) this.setView(view);
     else this.scatterplot.zoomToOrigin();

@@ -1,6 +1,8 @@
 // The whole view state, and its round trip through the URL's query string.
 // Every key here is a URL parameter; values are strings or numbers; '' means "not set".
 
+import { COLOR_MODES, HIGHLIGHTS } from './colors.js';
+
 export const DEFAULTS = Object.freeze({
   // plot 1
   model: '', layer: 'taggrams', proj: 'pca', x: '0', y: '1', view: '',
@@ -65,4 +67,60 @@ export function selectionParams(state) {
   if (state.dmin !== '') out.min_duration = String(state.dmin);
   if (state.dmax !== '') out.max_duration = String(state.dmax);
   return out;
+}
+
+// The choices a URL may name for each enumerated key; anything else falls back (checkState).
+const CHOICES = {
+  mode: ['segments', 'trajectories', 'averages'],
+  listen: ['hover', 'click', 'off'],
+  sample: ['first', 'random'],
+  color: COLOR_MODES.map(([value]) => value),
+  hl: HIGHLIGHTS.map(([value]) => value),
+  pmethod: ['pearson', 'spearman'],
+};
+const NAMES = { color: 'colour', hl: 'highlight', proj: 'projection', proj2: 'projection', model2: 'model', layer2: 'layer', pmethod: 'correlation' };
+
+// A state read from a URL, with every value this collection does not know replaced by its
+// default (models and layers by the catalog's), and a short notice for each:
+// -> { state, notices: [text] }. An unknown value would otherwise break the map
+// (encodeColors of colour 'qq' reads a column that does not exist).
+export function checkState(state, catalog, defaultModel) {
+  const out = { ...state };
+  const notices = [];
+  const fall = (key, value, said = value) => {
+    notices.push(`Unknown ${NAMES[key] || key} '${out[key]}' in the address: showing ${said === '' ? 'none' : said}.`);
+    out[key] = value;
+  };
+  for (const [key, values] of Object.entries(CHOICES)) {
+    if (!values.includes(String(out[key]))) {
+      const fallback = DEFAULTS[key];
+      fall(key, fallback, key === 'color' ? 'track colours' : fallback);
+      if (key === 'hl') out.hlv = '';
+    }
+  }
+  const models = catalog.models.filter((m) => m.extracted);
+  const projections = catalog.projections.map((p) => p.id);
+  for (const index of [0, 1]) {
+    const [modelKey, layerKey, projKey] = ['model', 'layer', 'proj'].map((key) => plotKey(key, index));
+    if (out[modelKey] !== '' && !models.some((m) => m.model_id === out[modelKey])) {
+      fall(modelKey, index === 0 ? defaultModel : '', index === 0 ? defaultModel : 'another model');
+    }
+    const model = models.find((m) => m.model_id === (out[modelKey] || defaultModel));
+    if (model && !model.layers.some((l) => l.name === out[layerKey])) {
+      const layer = model.layers.find((l) => l.name === DEFAULTS[layerKey]) || model.layers[0];
+      if (layer) fall(layerKey, layer.name);
+    }
+    if (!projections.includes(out[projKey])) fall(projKey, DEFAULTS[projKey]);
+  }
+  return { state: out, notices };
+}
+
+// An axis title the way the server words it (projections/maps.py), for a map without points
+// (the server then only echoes the axes it was asked for: "0", "1"). k: 0 for x, 1 for y.
+export function axisTitle(proj, value, k, labels) {
+  const text = String(value);
+  const number = /^\d+$/.test(text) ? Number(text) : null;
+  if (proj === 'original') return number === null ? text : labels?.[number] ?? `dim ${number}`;
+  if (proj === 'pca' || proj === 'std-pca') return number === null ? text : `PC ${number + 1}`;
+  return `${proj === 'tsne' ? 't-SNE' : 'UMAP'} ${k + 1}`;
 }

@@ -2,7 +2,7 @@
 // playable, with its track) and the distribution of the tag's activation over all segments.
 
 import { getJSON } from './api.js';
-import { datalist, el } from './dom.js';
+import { datalist, el, plural } from './dom.js';
 import { clock, fmt, sizeCanvas } from './heat.js';
 
 const HIST_WIDTH = 360;
@@ -51,7 +51,7 @@ export class TagView {
       const data = await getJSON(`/api/tag?${new URLSearchParams({ model, tag, k: String(k) })}`);
       if (key !== this.key) return;
       this.data = data;
-      this.message.textContent = `${data.tag} (${data.model}): the ${data.top.length} highest of ${data.n_segments.toLocaleString()} segments in ${data.n_tracks.toLocaleString()} tracks. Click a row to hear it.`;
+      this.message.textContent = `${data.tag} (${data.model}): the ${data.top.length} highest of ${plural(data.n_segments, 'segment')} in ${plural(data.n_tracks, 'track')}. Click a row to hear it.`;
       this.render();
     } catch (error) {
       if (key === this.key) this.message.replaceChildren(el('span', { class: 'error-text', text: error.message }));

@@ -3,7 +3,7 @@
 // models' agreement on the track's top tags.
 
 import { getJSON } from './api.js';
-import { el } from './dom.js';
+import { el, plural } from './dom.js';
 import { clock, fmt, paintCells, sizeCanvas, viridis } from './heat.js';
 
 const LABEL_WIDTH = 128;
@@ -48,7 +48,7 @@ export class TrackView {
       const data = await getJSON(`/api/tracks/${trackId}/taggram?model=${encodeURIComponent(model)}`);
       if (request !== this.key) return;
       this.data = data;
-      this.title.replaceChildren(el('b', { text: data.title || `track ${trackId}` }), el('span', { class: 'muted', text: ` ${[data.artist, data.album].filter(Boolean).join(' — ')} · ${model} · ${data.n_segments} segments of ${data.segment_seconds.toFixed(2)} s` }));
+      this.title.replaceChildren(el('b', { text: data.title || `track ${trackId}` }), el('span', { class: 'muted', text: ` ${[data.artist, data.album].filter(Boolean).join(' — ')} · ${model} · ${plural(data.n_segments, 'segment')} of ${data.segment_seconds.toFixed(2)} s` }));
       this.draw();
       this.follow();
     } catch (error) {
