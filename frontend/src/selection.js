@@ -1,7 +1,7 @@
 // The selection panel: what a lasso or box selected (tracks and segments), with M3U and CSV exports.
 
 import { ApiError } from './api.js';
-import { download, el, formatTime } from './dom.js';
+import { download, el, formatTime, plural } from './dom.js';
 
 const MAX_ROWS = 300;
 
@@ -54,8 +54,8 @@ export class SelectionPanel {
     const groups = this.groups();
     const averages = data.meta.mode === 'averages';
     this.summary.textContent = averages
-      ? `${groups.length} tracks selected`
-      : `${groups.length} tracks, ${this.points.length} segments selected`;
+      ? `${plural(groups.length, 'track')} selected`
+      : `${plural(groups.length, 'track')}, ${plural(this.points.length, 'segment')} selected`;
     for (const [t, indices] of groups.slice(0, MAX_ROWS)) {
       const seconds = data.meta.segment_seconds;
       const segments = averages ? '' : indices.length === tracks.n_segments[t] ? 'all segments' : indices.slice(0, 8).map((i) => formatTime(data.segment[i] * seconds)).join(', ') + (indices.length > 8 ? ` … (${indices.length})` : '');
@@ -64,7 +64,7 @@ export class SelectionPanel {
         el('span', { class: 'sel-artist', text: tracks.artist[t] ? ` — ${tracks.artist[t]}` : '' }),
         segments ? el('div', { class: 'sel-segments', text: segments }) : null));
     }
-    if (groups.length > MAX_ROWS) this.list.append(el('li', { class: 'sel-more', text: `… and ${groups.length - MAX_ROWS} more tracks (all are in the exports)` }));
+    if (groups.length > MAX_ROWS) this.list.append(el('li', { class: 'sel-more', text: `… and ${plural(groups.length - MAX_ROWS, 'more track', 'more tracks')} (all are in the exports)` }));
   }
 
   trackIds() {

@@ -199,7 +199,8 @@ def test_a_lasso_selection_exports_exactly_its_tracks(page):
     sure, maybe = expected_selection(pts, polygon)
     assert len(sure) >= 5 and sure <= selected <= maybe
     tracks = {pts[i]["track"] for i in selected}
-    assert page.text_content(".sel-summary") == f"{len(tracks)} tracks, {len(selected)} segments selected"
+    word = "track" if len(tracks) == 1 else "tracks"
+    assert page.text_content(".sel-summary") == f"{len(tracks)} {word}, {len(selected)} segments selected"
 
     playlist = download(page, "#export-m3u")
     urls = [line for line in playlist.splitlines() if line and not line.startswith("#")]
