@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-collection
 PORT ?= 5000
+# e.g. DEMO_FLAGS=--synthetic (no download) or DEMO_FLAGS=--full (whole tracks, 10 h of audio)
+DEMO_FLAGS ?=
 
 # The explorer's JavaScript: built from frontend/ with vite into the package (git-ignored, in the wheel).
 DIST := src/tagscape/web/static/dist/explorer.js
@@ -14,7 +16,7 @@ CHROMIUM ?= /usr/bin/chromium
 .PHONY: demo test test-fast test-numeric install weights clean bench bench-web bench-load chromium frontend
 
 demo: install
-	$(BIN)/tagscape demo $(DEMO_DIR) --port $(PORT)
+	$(BIN)/tagscape demo $(DEMO_DIR) --port $(PORT) $(DEMO_FLAGS)
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -33,15 +33,13 @@ def ensure_demo(folder: Path) -> None:
     """What ``tagscape demo --no-serve`` does, when the folder is not an extracted demo yet."""
     if (folder / ".tagscape" / "collection.json").is_file():
         with open_collection(folder) as collection:
-            if "musicnn-mtt" in collection.store.result_models():
+            if "musicnn-mtt" in collection.store.result_models() and not collection.store.pending("musicnn-mtt"):
                 return
-    from tagscape.demo.synth import render_demo_collection
+    from tagscape.demo.build import prepare_demo
     from tagscape.extract import extract_collection
 
     print(f"building the demo collection in {folder} (a few minutes)", flush=True)
-    if not (folder / ".tagscape-demo").is_file():
-        render_demo_collection(folder)
-        (folder / ".tagscape-demo").write_text("seed=0 per_style=4")
+    prepare_demo(folder, say=print)
     index_folder(folder)
     with open_collection(folder) as collection:
         extract_collection(collection, workers=2)

@@ -396,30 +396,45 @@ def serve(collection_path: Path, host: str, port: int, production: bool, workers
     serve_production(str(collection_path), options)
 
 
+def _default_workers() -> int:
+    import os
+
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 @main.command()
 @click.argument("folder", default="demo-collection", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--seed", default=0, show_default=True, help="Seed of the synthesised music.")
-@click.option("--per-style", default=4, show_default=True, type=click.IntRange(1, 50), help="Tracks per style.")
-@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True, help="Files analysed in parallel.")
+@click.option("--synthetic", is_flag=True, help="The synthesised collection (8 styles of sine-based instruments) instead of real music.")
+@click.option("--full", is_flag=True, help="Whole tracks instead of 45 s excerpts (hours of audio; real music only).")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), help="Where Debian packages are kept (default ~/.cache/tagscape/demo).")
+@click.option("--seed", default=0, show_default=True, help="With --synthetic: seed of the synthesised music.")
+@click.option("--per-style", default=4, show_default=True, type=click.IntRange(1, 50), help="With --synthetic: tracks per style.")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=_default_workers, show_default="cores, at most 4", help="Files analysed in parallel.")
 @click.option("--serve/--no-serve", default=True, help="Start the server when the collection is ready.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-def demo(folder: Path, seed: int, per_style: int, workers: int, serve: bool, host: str, port: int):
-    """Build the demo collection (synthesised music in several styles), extract it, serve it."""
+def demo(folder: Path, synthetic: bool, full: bool, cache_dir: Path | None, seed: int, per_style: int, workers: int, serve: bool,
+         host: str, port: int):
+    """Build the demo collection, extract it, serve it: excerpts of freely licensed music from Debian packages
+    (downloaded once into the cache), or synthesised music where packages cannot be downloaded."""
     from tagscape.collection import index_folder, open_collection
-    from tagscape.demo.synth import STYLES, render_demo_collection
+    from tagscape.demo.build import prepare_demo
     from tagscape.extract import extract_collection
 
-    stamp = folder / ".tagscape-demo"
-    wanted = f"seed={seed} per_style={per_style}"
-    if not (stamp.is_file() and stamp.read_text() == wanted):
-        bar, update = _progress_bar("Synthesising")
-        with bar:
-            tracks = render_demo_collection(folder, seed=seed, n_per_style=per_style, progress=update)
-        stamp.write_text(wanted)
-        click.echo(f"{len(tracks)} tracks in {len(STYLES)} styles written to {folder}")
+    bar, update = _progress_bar("Cutting tracks" if not synthetic else "Synthesising")
+    with bar:
+        result = prepare_demo(folder, synthetic=synthetic, full=full, seed=seed, per_style=per_style, cache_dir=cache_dir,
+                              say=bar.console.print, progress=update)
+    if result.reused:
+        click.echo(f"{folder} already holds the {'real-music' if result.kind == 'real' else 'synthesised'} demo")
+    else:
+        what = "real music (see SOURCES.md)" if result.kind == "real" else "synthesised music"
+        fetched = f", {result.fetched_bytes / 1e6:.0f} MB downloaded" if result.fetched_bytes else ""
+        click.echo(f"{result.tracks} tracks of {what}, {result.seconds / 3600:.2f} h, written to {folder}{fetched}")
+    for what, why in result.skipped:
+        click.echo(f"  left out: {what}: {why}")
     report = index_folder(folder)
-    click.echo(f"{report.total} tracks indexed ({report.added} new, {report.changed} changed)")
+    click.echo(f"{report.total} tracks indexed ({report.added} new, {report.changed} changed, {report.removed} removed)")
     with open_collection(folder) as collection:
         bar, update = _progress_bar("Extracting")
         with bar:

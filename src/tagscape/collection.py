@@ -162,6 +162,13 @@ class Collection:
             tags.setdefault(kind, []).append(value)
         return {**track, "tags": tags}
 
+    def about(self) -> dict:
+        """Name, size, sources and licences of the collection, from its tracks' tags (see :mod:`tagscape.provenance`)."""
+        from tagscape.provenance import KINDS, summarise
+
+        n_tracks, seconds = self.store.totals()
+        return {"name": self.name, "kind": self.kind, **summarise(self.store.tags_of_present(KINDS), n_tracks=n_tracks, seconds=seconds)}
+
     def layer(self, model_id: str, layer: str) -> LayerArray:
         """All segments of a model's layer, with offsets per track (memory-mapped float16)."""
         from tagscape.models.registry import get_model

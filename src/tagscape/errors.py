@@ -116,3 +116,11 @@ class UntrustedFileError(TagscapeError):
 
     http_status = 409
     exit_code = 2
+
+
+class DownloadError(TagscapeError):
+    """Music that cannot be fetched here: no apt, no network, a package apt does not offer, or a
+    download whose size or SHA-256 differs from what apt reports. The message says which."""
+
+    http_status = 503
+    exit_code = 1

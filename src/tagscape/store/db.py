@@ -204,6 +204,20 @@ class Store:
         return [tuple(row) for row in self.conn.execute(
             f"SELECT track_id, kind, value FROM track_tags WHERE lower(kind) IN ({', '.join('?' * len(kinds))})", kinds)]
 
+    def tags_of_present(self, kinds: Iterable[str]) -> list[tuple[int, float | None, str, str]]:
+        """``(track_id, duration, kind, value)`` of the present tracks' tags of ``kinds`` (any case; kinds lower-cased)."""
+        kinds = tuple(k.lower() for k in kinds)
+        if not kinds:
+            return []
+        return [tuple(row) for row in self.conn.execute(
+            "SELECT g.track_id, t.duration, lower(g.kind), g.value FROM track_tags g JOIN tracks t ON t.track_id = g.track_id "
+            f"WHERE t.present = 1 AND lower(g.kind) IN ({', '.join('?' * len(kinds))}) ORDER BY g.track_id", kinds)]
+
+    def totals(self) -> tuple[int, float]:
+        """How many tracks are present and their total duration in seconds (unknown durations count 0)."""
+        n, seconds = self.conn.execute("SELECT COUNT(*), COALESCE(SUM(duration), 0) FROM tracks WHERE present = 1").fetchone()
+        return int(n), float(seconds)
+
     def genres(self) -> list[tuple[int, str]]:
         """``(track_id, genre)`` of present tracks with a genre column."""
         return [tuple(row) for row in self.conn.execute("SELECT track_id, genre FROM tracks WHERE present = 1 AND genre IS NOT NULL")]

@@ -89,6 +89,17 @@ def models():
     return jsonify(current_app.extensions["tagscape.models"].get(key, lambda: _models_payload(collection)))
 
 
+# -- the collection -------------------------------------------------------------------
+
+
+@bp.get("/collection")
+def collection_about():
+    """What the collection is and where its music comes from: sources and licences (the about panel)."""
+    collection = get_collection()
+    key = ("about", str(collection.data_dir), collection.stamp())
+    return jsonify(current_app.extensions["tagscape.about"].get(key, collection.about))
+
+
 # -- tracks ---------------------------------------------------------------------------
 
 
@@ -171,8 +182,23 @@ def segment(track_id: int, index: int):
         "track_id": track_id, "model": spec.model_id, "index": index, "n_segments": int(len(values)),
         "start": round(start, 6), "end": round(start + spec.segment_seconds, 6),
         "title": track.get("title"), "artist": track.get("artist"), "album": track.get("album"),
+        "year": track.get("year"), "genre": track.get("genre"), **_credits(collection, track_id),
         "top_tags": _top(spec.tags, values[index].astype(np.float32), k) if spec.tags else [],
     })
+
+
+def _credits(collection, track_id: int) -> dict:
+    """A track's licence (and its link), copyright and source, from its tags (None where it has none)."""
+    from tagscape.provenance import COPYRIGHT_KIND, LICENCE_KINDS, LICENCE_URL_KIND, SOURCE_KIND, licence_info
+
+    tags: dict[str, str] = {}
+    for kind, value in collection.store.track_tags(track_id):
+        tags.setdefault(kind.lower(), value)
+    licence = next((tags[kind] for kind in LICENCE_KINDS if kind in tags), None)
+    known = licence_info(licence) if licence else None
+    return {"licence": licence, "licence_url": tags.get(LICENCE_URL_KIND) or (known.url if known else None),
+            "copyright": tags.get(COPYRIGHT_KIND), "source": tags.get(SOURCE_KIND), "source_version": tags.get("source_version"),
+            "source_url": tags.get("source_url")}
 
 
 @bp.get("/tracks/<int:track_id>/layers/<model_id>/<layer>")

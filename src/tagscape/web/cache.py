@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
     # Computed results owned by the app, each bounded: the /api/models payload, tag analyses,
     # a tag's activations over the collection (18 MB each at 4.5 M segments).
     app.extensions["tagscape.models"] = Memo(size=2)
+    app.extensions["tagscape.about"] = Memo(size=2)
     app.extensions["tagscape.tag_results"] = Memo(size=16)
     app.extensions["tagscape.tag_columns"] = Memo(size=4)
 

@@ -91,6 +91,12 @@ def spec() -> dict:
                 "summary": "Models, datasets, layers (size, tag names), segment length, and projections: offline maps computed (fresh/stale/missing), on-demand ones possible.",
                 "responses": {"200": {"description": "models", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Models"}}}}},
             }},
+            "/api/collection": {"get": {
+                "summary": "What the collection is and where its music comes from, for an 'about this collection' panel: its size, "
+                           "and its sources and licences as its tracks' own tags say (tag kinds source, source_version, source_url, "
+                           "licence or license, licence_url, copyright, style; the real-music demo writes them all).",
+                "responses": {"200": {"description": "about", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/About"}}}}},
+            }},
             "/api/tracks": {"get": {
                 "summary": "Track metadata: a selection (filters, first or random N), a page at a time.",
                 "parameters": [*SELECTION, _q("offset", "First track of the page.", {**INT64, "default": 0}),
@@ -115,7 +121,9 @@ def spec() -> dict:
                 "summary": "One segment for a model: start and end (seconds) and its top tags.",
                 "parameters": [TRACK_ID, _path("index", "Segment index within the track."), _q("model", "Model id.", MODEL_IDS, required=True),
                                _q("k", "How many tags.", {"type": "integer", "minimum": 1, "maximum": 50, "default": 5})],
-                "responses": {"200": {"description": "segment", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},
+                "responses": {"200": {"description": "segment: track_id, model, index, n_segments, start, end, title, artist, album, year, genre, "
+                                                     "licence, licence_url, copyright, source, source_version, source_url (null where the track's tags say nothing), top_tags",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},
             }},
             "/api/tracks/{track_id}/layers/{model_id}/{layer}": {"get": {
                 "summary": "One track's matrix of a model's layer, with segment start times.",
@@ -239,6 +247,24 @@ def spec() -> dict:
                 "Error": {"type": "object", "required": ["error", "message"], "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
                 "Track": {"type": "object", "properties": {name: {"type": ["string", "number", "integer", "null"]} for name in
                           ("track_id", "key", "title", "artist", "album", "genre", "year", "tracknumber", "duration")}},
+                "About": {"type": "object", "required": ["name", "kind", "tracks", "hours", "sources", "licences", "unlicensed_tracks", "unsourced_tracks"],
+                          "properties": {
+                    "name": {"type": "string"}, "kind": {"type": "string", "description": "folder or jamendo"},
+                    "tracks": {"type": "integer"}, "hours": {"type": "number"},
+                    "sources": {"type": "array", "description": "most tracks first", "items": {"type": "object", "properties": {
+                        "source": {"type": "string", "description": "e.g. a Debian package's name"},
+                        "versions": {"type": "array", "items": {"type": "string"}}, "url": {"type": ["string", "null"]},
+                        "tracks": {"type": "integer"}, "hours": {"type": "number"},
+                        "licences": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "tracks": {"type": "integer"}}}},
+                        "styles": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "tracks": {"type": "integer"}}}},
+                        "copyright": {"type": "array", "items": {"type": "string"}, "description": "distinct copyright lines (at most 50)"},
+                        "copyright_more": {"type": "integer", "description": "lines beyond those listed"}}}},
+                    "licences": {"type": "array", "description": "most tracks first", "items": {"type": "object", "properties": {
+                        "licence": {"type": "string", "description": "as the tracks name it (an SPDX expression for the demo)"},
+                        "name": {"type": ["string", "null"]}, "url": {"type": ["string", "null"]},
+                        "requires": {"type": ["string", "null"], "description": "what reusing the music requires, for licences tagscape knows"},
+                        "tracks": {"type": "integer"}, "hours": {"type": "number"}, "sources": {"type": "array", "items": {"type": "string"}}}}},
+                    "unlicensed_tracks": {"type": "integer"}, "unsourced_tracks": {"type": "integer"}}},
                 "TrackPage": {"type": "object", "properties": {"total": {"type": "integer"}, "collection_tracks": {"type": "integer"}, "offset": {"type": "integer"},
                               "tracks": {"type": "array", "items": {"$ref": "#/components/schemas/Track"}}}},
                 "Models": {"type": "object", "properties": {
