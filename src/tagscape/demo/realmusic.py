@@ -302,7 +302,7 @@ def build_real_demo(folder: Path, *, full: bool = False, cache_dir: Path | None 
             try:
                 results[track.relative + track.package.name] = future.result()
             except TagscapeError as exc:
-                report.skipped.append((f"{track.package.name}/{track.relative}", exc.message))
+                report.skipped.append((f"{track.package.name}/{track.relative}", exc.reason if isinstance(exc, AudioError) else exc.message))
             if progress:
                 progress(i, len(found))
     report.tracks = [results[key] for key in (track.relative + track.package.name for track in found) if key in results]
