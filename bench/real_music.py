@@ -77,7 +77,8 @@ class TreeMonitor:
 
     @staticmethod
     def _busy() -> float:
-        fields = [float(x) for x in open("/proc/stat").readline().split()[1:]]
+        with open("/proc/stat") as stat:
+            fields = [float(x) for x in stat.readline().split()[1:]]
         return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
 
     def _sample(self) -> None:
@@ -129,7 +130,7 @@ def extract(folder: Path, workers: int, threads: int) -> dict:
     with open_collection(folder) as collection, TreeMonitor() as monitor:
         report = extract_collection(collection, workers=workers, threads=threads)
     with open_collection(folder) as collection:
-        n, seconds = collection.store.totals()
+        _, seconds = collection.store.totals()
         failures = [(key, reason) for c in (collection.store.counts(m) for m in collection.store.result_models()) for key, reason in c.failures]
     hours = report.audio_seconds / 3600
     out = {"tracks_done": report.done, "failed": report.failed, "failures": report.failures or failures, "audio_hours": round(hours, 3),

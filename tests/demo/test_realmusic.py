@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-
 from conftest import MUSIC, chord, write_audio
+
 from tagscape.audio.clips import decode_range
 from tagscape.cli import main
 from tagscape.collection import index_folder, open_collection
@@ -45,7 +45,7 @@ TEST_PACKAGE = Package(
 
 
 def tags_of(path: Path) -> dict[str, list[str]]:
-    fields, extra = read_file_metadata(path)
+    _, extra = read_file_metadata(path)
     out: dict[str, list[str]] = {}
     for name, value in extra:
         out.setdefault(name, []).append(value)

@@ -115,7 +115,7 @@ def copy_packets(source: Path, target: Path, *, start: float = 0.0, end: float |
                         # is stamped 5,416 samples late), which the muxer refuses: go on from the last one.
                         stamp = last[0] + max(last[1], 1)
                         shift = stamp - (packet.pts - first)
-                    last = (stamp, int(packet.duration or 0))
+                    last = (stamp, packet.duration or 0)
                     packet.pts = packet.dts = stamp
                     packet.stream = out_stream
                     out.mux(packet)

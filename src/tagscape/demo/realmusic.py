@@ -29,7 +29,15 @@ from tagscape.audio.decode import probe
 from tagscape.collection import user_cache_root
 from tagscape.demo import debian
 from tagscape.demo.excerpts import (
-    COPIED_CODECS, EXCERPT_SECONDS, OPUS_BIT_RATE, copy_packets, duration_of, excerpt_window, mix_stems, write_opus, write_tags,
+    COPIED_CODECS,
+    EXCERPT_SECONDS,
+    OPUS_BIT_RATE,
+    copy_packets,
+    duration_of,
+    excerpt_window,
+    mix_stems,
+    write_opus,
+    write_tags,
 )
 from tagscape.demo.folder import is_current, read_manifest, write_manifest
 from tagscape.demo.packages import PACKAGES, READERS, Package, TrackInfo
@@ -315,10 +323,11 @@ def build_real_demo(folder: Path, *, full: bool = False, cache_dir: Path | None 
 
 def write_sources(folder: Path, report: DemoReport, *, full: bool) -> str:
     """``SOURCES.md``: every track of the demo with its credits and licence, by package."""
-    lines = ["# Sources of this demo collection", "",
-             f"Made by `tagscape demo`{' --full' if full else ''} from Debian packages (fetched with `apt-get download`, "
-             f"checked against apt's SHA-256, never installed). {'Whole tracks' if full else f'Each file is {EXCERPT_SECONDS:g} s from the middle of a track'}; "
-             "each file's own tags say what was done to it. The packages' copyright files are in `<package>/about/`.", ""]
+    what = "Whole tracks" if full else f"Each file is {EXCERPT_SECONDS:g} s from the middle of a track"
+    intro = (f"Made by `tagscape demo`{' --full' if full else ''} from Debian packages (fetched with `apt-get download`, "
+             f"checked against apt's SHA-256, never installed). {what}; each file's own tags say what was done to it. "
+             "The packages' copyright files are in `<package>/about/`.")
+    lines = ["# Sources of this demo collection", "", intro, ""]
     for name, version in report.packages.items():
         tracks = [track for track in report.tracks if track.package == name]
         lines += [f"## {name} {version}", "", "| file | title | artist | year | licence | style |", "|---|---|---|---|---|---|"]
