@@ -421,10 +421,10 @@ def demo(folder: Path, synthetic: bool, full: bool, cache_dir: Path | None, seed
     from tagscape.demo.build import prepare_demo
     from tagscape.extract import extract_collection
 
-    bar, update = _progress_bar("Cutting tracks" if not synthetic else "Synthesising")
+    bar, update = _progress_bar("Building the demo")
     with bar:
         result = prepare_demo(folder, synthetic=synthetic, full=full, seed=seed, per_style=per_style, cache_dir=cache_dir,
-                              say=bar.console.print, progress=update)
+                              say=lambda line: bar.console.print(line, soft_wrap=True, highlight=False), progress=update)
     if result.reused:
         click.echo(f"{folder} already holds the {'real-music' if result.kind == 'real' else 'synthesised'} demo")
     else:

@@ -80,8 +80,11 @@ def _run(args: list[str], *, cwd: Path | None = None, timeout: float = QUERY_TIM
 
 
 def _last_line(text: str) -> str:
+    """apt's last error line, without its ``E:`` and the URL it failed to fetch."""
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("W:")]
-    return lines[-1] if lines else "no message"
+    if not lines:
+        return "no message"
+    return re.sub(r"^(E:\s*)?(Failed to fetch \S+\s+)?", "", lines[-1]) or lines[-1]
 
 
 def parse_stanzas(text: str) -> list[dict[str, str]]:
