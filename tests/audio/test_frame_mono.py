@@ -6,7 +6,7 @@ import av
 import numpy as np
 import pytest
 
-from conftest import MUSIC, write_audio
+from conftest import MUSIC
 from tagscape.audio.decode import frame_mono, frame_planes
 
 

@@ -13,9 +13,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,7 +21,7 @@ from tagscape.collection import index_folder, index_jamendo, open_collection
 from tagscape.web import LOOPBACK_HOSTS, allowed_hosts, create_app
 from tagscape.web.params import MAX_INT64
 from tagscape.web.selection import MAX_IDS
-from webdata import write_tone
+from webdata import fetch, free_port, wait_until_up, write_tone
 
 HUGE = "99999999999999999999"  # 20 digits: more than SQLite's INTEGER holds
 FRONTEND = Path(__file__).parents[2] / "frontend" / "src"
@@ -219,25 +216,19 @@ def test_configured_host_names_and_the_wildcard(collection_dir):
     assert anything.get("/api/models", headers={"Host": "proxy.internal:8443"}).status_code == 200
 
 
-def fetch(url: str, host: str | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers={"Host": host} if host else {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
+def get(url: str, host: str | None = None) -> tuple[int, bytes]:
+    status, _, body = fetch(url, {"Host": host} if host else None)
+    return status, body
 
 
 def test_the_live_server_answers_to_its_address_only(live_server):
-    assert fetch(f"{live_server}/api/models")[0] == 200
-    status, body = fetch(f"{live_server}/api/models", host="rebound.example:80")
+    assert get(f"{live_server}/api/models")[0] == 200
+    status, body = get(f"{live_server}/api/models", host="rebound.example:80")
     assert status == 400 and "rebound.example" in json.loads(body)["message"]
 
 
 def test_serve_allowed_host_adds_a_name(collection_dir):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "tagscape.cli", "serve", "-c", str(collection_dir), "--port", str(port), "--no-warm-up",
          "--allowed-host", "music.example.org", "--allowed-host", "other.example"],
@@ -245,18 +236,10 @@ def test_serve_allowed_host_adds_a_name(collection_dir):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if fetch(f"{base}/api/models")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
-        assert fetch(f"{base}/api/models", host="music.example.org")[0] == 200
-        assert fetch(f"{base}/api/models", host=f"other.example:{port}")[0] == 200
-        assert fetch(f"{base}/api/models", host="evil.example")[0] == 400
+        wait_until_up(base, process)
+        assert get(f"{base}/api/models", host="music.example.org")[0] == 200
+        assert get(f"{base}/api/models", host=f"other.example:{port}")[0] == 200
+        assert get(f"{base}/api/models", host="evil.example")[0] == 400
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]

@@ -9,13 +9,9 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,6 +25,7 @@ from tagscape.collection import index_jamendo, open_collection
 from tagscape.store.db import DB_NAME
 from tagscape.web import create_app
 from tagscape.web.points import parse_binary
+from webdata import fetch, free_port, wait_until_up
 
 POINTS = "/api/points?model=musicnn-mtt&layer=taggrams&projection=pca"
 
@@ -166,20 +163,6 @@ def test_read_only_with_stale_arrays_says_how_to_update_them(readonly_copy):
 # -- the production server ----------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def fetch(url: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=30) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-
-
 def test_production_server_runs_several_workers_and_stops_cleanly(readonly_copy, collection):
     psutil = pytest.importorskip("psutil")
     port = free_port()
@@ -190,15 +173,7 @@ def test_production_server_runs_several_workers_and_stops_cleanly(readonly_copy,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if fetch(f"{base}/api/models")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
+        wait_until_up(base, process)
         assert len(psutil.Process(process.pid).children()) == 2
         mp3 = next(t["track_id"] for t in collection.tracks() if t["key"].endswith(".mp3"))
         urls = [(base + POINTS, {"Accept-Encoding": "br"}), (f"{base}/api/tracks?page_size=5", {}),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import av
@@ -23,3 +27,34 @@ def write_tone(path: Path, *, seconds: float, sr: int, freqs=(220.0,), codec: st
         for packet in stream.encode(None):
             container.mux(packet)
     return path
+
+
+# -- a real server in a subprocess -----------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    """``(status, headers, body)`` of a GET, error statuses included."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def wait_until_up(base: str, process, seconds: float = 60) -> None:
+    """Until ``base``/api/models answers 200; fails if ``process`` exits or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if fetch(f"{base}/api/models")[0] == 200:
+                return
+        except OSError:
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.2)
