@@ -200,6 +200,15 @@ class MapStore:
             return None
         return stored
 
+    def reducer(self, model_id: str, layer: str, method: str):
+        """The fitted reducer of an offline map (to place new points with its ``transform``), or
+        None when it is missing or not signed by this user (never unpickled then)."""
+        _, reducer_path = self._paths(model_id, layer, method)
+        try:
+            return signed.load(reducer_path)
+        except (OSError, UntrustedFileError):
+            return None
+
     def status(self, model_id: str, layer: str) -> dict[str, str]:
         """For each learned method: ``fresh``, ``stale`` (can be updated) or ``missing``."""
         out = {}
