@@ -312,6 +312,46 @@ def project(collection_path: Path, models: tuple[str, ...], layers: tuple[str, .
                     click.echo(line)
 
 
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@collection_option
+@click.option("--model", "-m", "models", multiple=True, type=_model_choice(), help=MODEL_HELP + " Default: all extracted.")
+@click.option("--layer", type=click.Choice(["taggrams", "embeddings"]), help="Layer (default: taggrams; embeddings for a model without tags).")
+@click.option("--projection", "projections", multiple=True, type=click.Choice(["original", "pca", "std-pca", "tsne", "umap"]),
+              help="Map (repeatable). Default: pca.")
+@click.option("-x", "x", default="0", show_default=True, help="X axis (a dimension, component or tag name).")
+@click.option("-y", "y", default="1", show_default=True, help="Y axis.")
+@click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 50), help="Nearest tracks listed per map.")
+@click.option("--add", is_flag=True, help="Also add the file to the collection (copied to its audio folder's added/).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (every segment's position).")
+def place(file: Path, collection_path: Path, models: tuple[str, ...], layer: str | None, projections: tuple[str, ...], x: str, y: str,
+          k: int, add: bool, as_json: bool):
+    """Place a new audio FILE on the collection's maps: where its segments land and its nearest tracks."""
+    from tagscape.collection import open_collection
+    from tagscape.place import MapSpec, Placer
+
+    with open_collection(collection_path) as collection:
+        model_ids = list(models) or collection.store.result_models()
+        if not model_ids:
+            raise click.UsageError("nothing extracted yet; run: tagscape extract")
+        specs = [MapSpec(model_id, layer, projection, x, y) for model_id in model_ids for projection in projections or ("pca",)]
+        result = Placer().place(collection, file, specs, k=k, add=add)
+    if as_json:
+        click.echo(json.dumps(result.to_json()))
+        return
+    click.echo(f"{result.name}: {result.duration_seconds:.1f} s")
+    for placed in result.maps:
+        centre = placed.coords.mean(axis=0)
+        click.echo(f"{placed.spec.model_id} {placed.layer} {placed.spec.projection} ({placed.axis_labels[0]}, {placed.axis_labels[1]}): "
+                   f"{len(placed.coords)} segments around ({centre[0]:.3f}, {centre[1]:.3f}), by {placed.placement}")
+        if placed.placement == "nearest-neighbours":
+            click.echo(f"  {placed.note}")
+        for rank, item in enumerate(placed.neighbours, 1):
+            click.echo(f"  {rank}. {item['similarity']:.3f}  {item['artist'] or '?'} - {item['title']}  (track {item['track_id']})")
+    if result.added_track_id is not None:
+        click.echo(f"Added as track {result.added_track_id}; other models: tagscape extract -c {collection_path}; maps: tagscape project -c {collection_path}")
+
+
 @main.command("index-similarity")
 @collection_option
 @click.option("--model", "-m", "models", multiple=True, type=_model_choice(), help=MODEL_HELP + " Default: all extracted.")
