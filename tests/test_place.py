@@ -17,7 +17,14 @@ from tagscape.cli import main
 from tagscape.collection import index_folder, open_collection
 from tagscape.errors import AudioError, ReadOnlyError, UsageError
 from tagscape.extract import extract_collection
-from tagscape.place import MapSpec, PlaceLimits, Placer, UploadTooLargeError, knn_place, placed_dir
+from tagscape.place import (
+    MapSpec,
+    PlaceLimits,
+    Placer,
+    UploadTooLargeError,
+    knn_place,
+    placed_dir,
+)
 from tagscape.projections.maps import MapStore
 
 MODEL = "musicnn-mtt"

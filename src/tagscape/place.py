@@ -41,7 +41,14 @@ from pathlib import Path
 
 import numpy as np
 
-from tagscape.errors import AudioError, BusyError, NotFoundError, ReadOnlyError, TagscapeError, UsageError
+from tagscape.errors import (
+    AudioError,
+    BusyError,
+    NotFoundError,
+    ReadOnlyError,
+    TagscapeError,
+    UsageError,
+)
 from tagscape.models.registry import get_model
 from tagscape.store.db import STORE_DTYPE
 
@@ -420,7 +427,9 @@ def _safe_suffix(name: str) -> str:
 
 def _axes(spec: MapSpec, layer: str, projection) -> tuple[int, int]:
     """The columns of the layer (original axes) or of the reducer's output that the map shows."""
-    from tagscape.projections.maps import _resolve_axis  # the one parser of axes (project() checked them)
+    from tagscape.projections.maps import (
+        _resolve_axis,  # the one parser of axes (project() checked them)
+    )
 
     layer_spec = get_model(spec.model_id).layer(layer)
     if projection.method == "original":
