@@ -13,13 +13,17 @@ DIST := src/tagscape/web/static/dist/explorer.js
 FRONTEND_SOURCES := $(wildcard frontend/src/*) frontend/package.json frontend/package-lock.json frontend/vite.config.js
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test test-fast test-numeric install weights clean bench bench-web bench-load chromium frontend
+.PHONY: demo test test-fast test-numeric install weights clean bench bench-web bench-load chromium frontend docs
 
 demo: install
 	$(BIN)/tagscape demo $(DEMO_DIR) --port $(PORT) $(DEMO_FLAGS)
 
-test: install
+test: install docs
 	$(BIN)/python -m pytest -q
+
+# The documentation site (docs/, mkdocs.yml) into build/site/, warnings as errors (a few seconds).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # For development: everything but the browser and the Dask cluster (about a third of the time).
 test-fast: $(STAMP)
