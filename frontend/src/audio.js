@@ -1,21 +1,52 @@
 // Listening: one <audio> element for the whole page (a new sound replaces the old one, never
-// stacks), segment clips from /api/audio/<id>?start=&end=, and the now-playing panel.
+// stacks), segment clips from /api/audio/<id>?start=&end=, and the now-playing panel: what plays
+// (title, artist, album, year, its licence and source), the model's top tags and the track's own
+// tags, with the tags both name marked.
 
+import './player.css';
 import { getJSON } from './api.js';
 import { el, formatTime } from './dom.js';
+import { matchingKeys, ownTags, tagKey } from './tracktags.js';
+
+// Tracks whose metadata (GET /api/tracks/<id>) the bar keeps: hovering back and forth over a
+// map asks again only for tracks beyond these.
+const TRACK_CACHE = 200;
+
+// The licence link of a track's credits, or its name alone where no http(s) link is known.
+function licenceNode(credits) {
+  if (!credits?.licence) return null;
+  const url = credits.licence_url && /^https?:\/\//i.test(credits.licence_url) ? credits.licence_url : null;
+  return url ? el('a', { class: 'np-licence', href: url, target: '_blank', rel: 'noopener noreferrer', text: credits.licence })
+    : el('span', { class: 'np-licence', text: credits.licence });
+}
+
+function sourceNode(credits) {
+  if (!credits?.source) return null;
+  const text = credits.source_version ? `${credits.source} ${credits.source_version}` : credits.source;
+  const url = credits.source_url && /^https?:\/\//i.test(credits.source_url) ? credits.source_url : null;
+  return url ? el('a', { class: 'np-source', href: url, target: '_blank', rel: 'noopener noreferrer', text }) : el('span', { class: 'np-source', text });
+}
 
 export class Player {
   constructor(container) {
     this.audio = el('audio', { id: 'player', preload: 'auto', controls: true });
     this.title = el('div', { class: 'np-title', text: 'Nothing playing' });
     this.detail = el('div', { class: 'np-detail' });
-    this.range = el('div', { class: 'np-range' });
+    this.range = el('span', { class: 'np-range' });
+    this.credits = el('span', { class: 'np-credits' });
     this.tags = el('div', { class: 'np-tags' });
+    this.modelRow = el('div', { class: 'np-row np-model-tags' });
+    this.ownRow = el('div', { class: 'np-row np-own-tags', id: 'own-tags' });
+    this.tags.append(this.modelRow, this.ownRow);
     this.hint = el('div', { class: 'np-hint', hidden: true, text: 'Your browser blocked sound until you click: click anywhere on the page, then hover again.' });
     container.append(el('div', { class: 'now-playing', id: 'now-playing' },
-      el('div', { class: 'np-what' }, this.title, this.detail, this.range), this.tags, el('div', { class: 'np-audio' }, this.audio, this.hint)));
+      el('div', { class: 'np-what' }, this.title, this.detail, el('div', { class: 'np-where' }, this.range, this.credits)), this.tags, el('div', { class: 'np-audio' }, this.audio, this.hint)));
     this.current = null;
     this.tagRequest = null;
+    this.trackRequest = null;
+    this.trackCache = new Map(); // track id -> its metadata, the oldest first
+    this.track = null; // the playing track's metadata, once loaded
+    this.modelTags = []; // the tag names of the model's top tags shown
     this.audio.addEventListener('loadedmetadata', () => this.alignRemote());
     this.audio.addEventListener('timeupdate', () => {
       const c = this.current;
@@ -44,6 +75,7 @@ export class Player {
       if (error.name === 'NotAllowedError') this.hint.hidden = false;
     });
     this.showInfo(info, start, end);
+    this.loadTrack(trackId);
     this.loadTags(trackId, segment, model);
   }
 
@@ -67,8 +99,53 @@ export class Player {
     this.range.textContent = end === null ? 'whole track' : `${formatTime(start)} – ${formatTime(end)}`;
   }
 
+  // The playing track's year, credits and own tags (GET /api/tracks/<id>, kept for TRACK_CACHE tracks).
+  loadTrack(trackId) {
+    const cached = this.trackCache.get(trackId);
+    if (cached) {
+      this.showTrack(cached);
+      return;
+    }
+    if (this.trackRequest?.trackId === trackId) return; // already on its way
+    this.trackRequest?.abort();
+    this.track = null;
+    this.credits.replaceChildren();
+    this.ownRow.replaceChildren();
+    const request = new AbortController();
+    request.trackId = trackId;
+    this.trackRequest = request;
+    getJSON(`/api/tracks/${trackId}`, { signal: request.signal }).then((track) => {
+      this.trackCache.set(trackId, track);
+      if (this.trackCache.size > TRACK_CACHE) this.trackCache.delete(this.trackCache.keys().next().value);
+      if (this.current?.trackId === trackId) this.showTrack(track);
+    }).catch(() => {}).finally(() => {
+      if (this.trackRequest === request) this.trackRequest = null;
+    });
+  }
+
+  showTrack(track) {
+    this.track = track;
+    const where = [track.artist, track.album].filter(Boolean).join(' — ');
+    this.detail.textContent = track.year ? `${where}${where ? ' ' : ''}(${track.year})` : where;
+    const licence = licenceNode(track.credits);
+    const source = sourceNode(track.credits);
+    this.credits.replaceChildren(...(licence ? [' · ', licence] : []), ...(source ? [' · from ', source] : []));
+    this.showOwnTags();
+  }
+
+  // The track's own tags, those a shown model tag names marked (and the model tags they match).
+  showOwnTags() {
+    const own = this.track ? ownTags(this.track) : [];
+    const matches = matchingKeys(this.modelTags, own);
+    for (const node of this.modelRow.querySelectorAll('.tag')) node.classList.toggle('match', matches.has(node.dataset.key));
+    if (!this.track) return;
+    this.ownRow.replaceChildren(el('span', { class: 'np-row-title', text: own.length ? 'track tags:' : 'track tags: none' }),
+      ...own.map(({ kind, value }) => el('span', { class: `own-tag${matches.has(tagKey(value)) ? ' match' : ''}`, title: `${kind}: ${value}`, dataset: { kind } }, value)));
+  }
+
   loadTags(trackId, segment, model) {
-    this.tags.replaceChildren();
+    this.modelRow.replaceChildren();
+    this.modelTags = [];
     if (this.tagRequest) this.tagRequest.abort();
     const request = new AbortController();
     this.tagRequest = request;
@@ -80,13 +157,15 @@ export class Player {
         const shown = segment === null && !body[model] ? Object.keys(body)[0] || model : model;
         const tags = segment === null ? body[shown] || [] : body.top_tags;
         if (!tags.length) {
-          this.tags.replaceChildren(el('span', { class: 'np-tags-title', text: `${model}: embeddings only, no tags` }));
+          this.modelRow.replaceChildren(el('span', { class: 'np-tags-title', text: `${model}: embeddings only, no tags` }));
           return;
         }
-        this.tags.replaceChildren(
+        this.modelTags = tags.map(({ tag }) => tag);
+        this.modelRow.replaceChildren(
           el('span', { class: 'np-tags-title', text: segment === null ? `top tags (${shown}, track mean):` : `top tags (${model}):` }),
-          ...tags.map(({ tag, activation }) => el('span', { class: 'tag' }, el('b', { text: tag }), ` ${activation.toFixed(2)}`)),
+          ...tags.map(({ tag, activation }) => el('span', { class: 'tag', dataset: { key: tagKey(tag) } }, el('b', { text: tag }), ` ${activation.toFixed(2)}`)),
         );
+        this.showOwnTags();
       }).catch(() => {});
     }, 80);
   }

@@ -1,6 +1,7 @@
 // The explorer: state in the URL, points from /api/points, one or two linked plots, sound.
 
 import './style.css';
+import { AboutPanel } from './about.js';
 import { fetchPoints, getJSON } from './api.js';
 import { Analysis } from './analysis.js';
 import { Player } from './audio.js';
@@ -286,9 +287,11 @@ function renderTools(container) {
 
 async function main() {
   document.body.dataset.loading = '0';
-  app.replaceChildren(el('header', { class: 'top' }, el('h1', { text: 'tagscape' }), el('span', { class: 'collection', text: app.dataset.collection }), statusBar),
+  const aboutSlot = el('span', { class: 'about-slot' });
+  app.replaceChildren(el('header', { class: 'top' }, el('h1', { text: 'tagscape' }), el('span', { class: 'collection', text: app.dataset.collection }), aboutSlot, statusBar),
     errorBar, noticeBar, el('div', { class: 'body' }, panel, el('main', { class: 'stage' }, plotArea, dock, playerBar)));
   document.body.append(tooltip);
+  hook.about = new AboutPanel(aboutSlot);
   try {
     catalog = await getJSON('/api/models');
   } catch (error) {

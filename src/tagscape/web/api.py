@@ -138,8 +138,11 @@ def facets():
 
 @bp.get("/tracks/<int:track_id>")
 def track(track_id: int):
-    data = get_collection().metadata(track_id)
+    """A track's columns, its tags by kind, and its credits (licence, link, copyright, source) as a segment's answer has them."""
+    collection = get_collection()
+    data = collection.metadata(track_id)
     data.pop("path", None)
+    data["credits"] = _credits(collection, track_id)
     return jsonify(data)
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify
 
 from tagscape import __version__
 from tagscape.models.registry import MODELS
+from tagscape.place import MAX_MAPS, MAX_NEIGHBOURS, PlaceLimits
 from tagscape.web import MAX_CONTENT_LENGTH as MAX_BODY
 from tagscape.web.audio import MAX_SECONDS
 from tagscape.web.params import MAX_INT64, MAX_TEXT
@@ -45,6 +46,8 @@ TAGGERS = {"type": "string", "enum": [model_id for model_id, model in MODELS.ite
 #: Comma-separated ids (the server takes up to 2**63-1; 18 digits is what a pattern can say simply).
 IDS_PATTERN = "^[0-9]{1,18}(,[0-9]{1,18})*$"
 TRACK_ID = _path("track_id", "A track id of this collection (from /api/tracks).")
+PLACEMENT = {"name": "token", "in": "path", "required": True, "description": "A placement's token (from POST /api/place).",
+             "schema": {"type": "string", "maxLength": 100}}
 
 SELECTION = [
     _q("limit", "How many tracks to pick (1..all); all when absent.", {"type": "integer", "minimum": 1, "maximum": MAX_INT64}),
@@ -108,9 +111,15 @@ def spec() -> dict:
                 "responses": {"200": {"description": "facets", "content": {"application/json": {"schema": {"type": "object"}}}}},
             }},
             "/api/tracks/{track_id}": {"get": {
-                "summary": "One track's metadata and all its tags.",
+                "summary": "One track's metadata, all its tags (`tags`: kind -> values) and its `credits` (licence, licence_url, copyright, "
+                           "source, source_version, source_url; null where the track's tags say nothing).",
                 "parameters": [TRACK_ID],
-                "responses": {"200": {"description": "track", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Track"}}}}, "404": ERROR},
+                "responses": {"200": {"description": "track", "content": {"application/json": {"schema": {"allOf": [
+                    {"$ref": "#/components/schemas/Track"},
+                    {"type": "object", "properties": {
+                        "tags": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+                        "credits": {"type": "object", "properties": {name: {"type": ["string", "null"]} for name in
+                                    ("licence", "licence_url", "copyright", "source", "source_version", "source_url")}}}}]}}}}, "404": ERROR},
             }},
             "/api/tracks/{track_id}/top-tags": {"get": {
                 "summary": "Each extracted model's top tags for the track (mean over its segments).",
@@ -238,6 +247,44 @@ def spec() -> dict:
                 ],
                 "responses": {"200": {"description": "query, results [{rank, similarity, track_id, segment, start, end, title, artist, album, genre, duration}], method, index",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},
+            }},
+            "/api/place": {"post": {
+                "summary": "A new audio file on the collection's maps: analysed by each map's model, placed into the map, with its nearest tracks.",
+                "description": "Placement per map (`placement`): `direct` (original axes: the layer's own values), `transform` (the offline "
+                "PCA / std-PCA / t-SNE / UMAP map's fitted reducer, openTSNE's or umap-learn's transform) or `nearest-neighbours` (an "
+                "approximation, said in `note`: an on-demand map keeps no reducer, and a reducer not signed by the server's user is never "
+                "read; each segment goes to the distance-weighted mean of its 10 nearest segments' positions). Nearest tracks: cosine of "
+                "the file's mean row to each track's mean row, in the map's layer. The file is kept a while to be played "
+                "(`audio_url`, with `start`/`end` per segment: segment i starts at `i * segment_seconds`), at most a few placements "
+                f"and bytes; it is added to the collection only with `add` on a writable server. At most {PlaceLimits().max_bytes // 2**20} MiB "
+                f"(413) and {PlaceLimits().max_seconds / 60:g} minutes (422); a file FFmpeg cannot decode is a 422.",
+                "parameters": [_q("k", "Nearest tracks per map.", {"type": "integer", "minimum": 1, "maximum": MAX_NEIGHBOURS, "default": 10}),
+                               _q("add", "Also add the file to the collection (a writable server; a read-only one answers 409).", {"type": "boolean", "default": False})],
+                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["file", "maps"], "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "The audio file (any format FFmpeg reads)."},
+                        "maps": {"type": "string", "description": f"JSON: a list of 1 to {MAX_MAPS} maps, each "
+                                 "{\"model\", \"layer\"?, \"projection\"? (default pca), \"x\"?, \"y\"? (as /api/points), \"ids\"? (track ids: the map of "
+                                 "just those tracks, as the explorer's selection)}."}}}}}},
+                "responses": {"200": {"description": "{token, url, audio_url, name, duration_seconds, added_track_id, created_at, maps: [{model, layer, "
+                                                     "projection, x, y, axis_labels, source, placement, note, segment_seconds, n_segments, "
+                                                     "segments: {x, y, start}, neighbours: [{track_id, similarity, title, artist}]}]}",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}},
+                              "400": ERROR, "404": ERROR, "409": ERROR, "413": ERROR, "422": ERROR, "503": ERROR},
+            }},
+            "/api/place/{token}": {
+                "get": {"summary": "A kept placement's answer, as the POST gave it.", "parameters": [PLACEMENT],
+                        "responses": {"200": {"description": "placement", "content": {"application/json": {"schema": {"type": "object"}}}}, "404": ERROR}},
+                "delete": {"summary": "Forget a placement now (its audio is removed).", "parameters": [PLACEMENT],
+                           "responses": {"204": {"description": "forgotten"}, "404": ERROR}},
+            },
+            "/api/place/{token}/audio": {"get": {
+                "summary": "A placed file's audio: whole with HTTP Range (formats browsers play), or with start and end a 16-bit WAV clip.",
+                "parameters": [PLACEMENT, _q("start", "Clip start, seconds.", {"type": "number", "minimum": 0, "maximum": MAX_SECONDS}),
+                               _q("end", "Clip end, seconds (at most 60 s after start).", {"type": "number", "minimum": 0, "maximum": MAX_SECONDS}),
+                               {"name": "Range", "in": "header", "required": False, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "audio", "content": {"audio/*": {}}}, "206": {"description": "part of the file"},
+                              "400": ERROR, "404": ERROR, "416": ERROR, "422": ERROR},
             }},
             "/api/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
         },

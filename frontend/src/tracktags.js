@@ -1,0 +1,60 @@
+// A track's own tags (its files' genre, mood, instrument ...; MTG-Jamendo's genre---,
+// instrument---, mood/theme--- tags) and which of them a model's tags match. Pure functions.
+
+// The genre rule of the server (src/tagscape/selection.py split_genres): a genre string holds
+// several genres separated by , ; / or | (`rock, pop`; MTG-Jamendo's genres are joined by ', ').
+// tests/web/test_filters.py runs this under Node against the Python rule.
+const GENRE_SEPARATORS = /[,;/|]/;
+
+export function splitGenres(text) {
+  const out = [];
+  const seen = new Set();
+  for (const part of String(text || '').split(GENRE_SEPARATORS)) {
+    const genre = part.trim().replace(/\s+/g, ' ');
+    const key = genre.toLocaleLowerCase();
+    if (genre && !seen.has(key)) {
+      seen.add(key);
+      out.push(genre);
+    }
+  }
+  return out;
+}
+
+// Tag kinds that describe the music (as opposed to who made it, its licence or encoder): these
+// are shown beside the model's tags. Kinds as the store keeps them (lower case).
+export const DESCRIPTIVE_KINDS = ['genre', 'style', 'mood', 'mood/theme', 'theme', 'instrument', 'grouping'];
+
+// Two tags are the same when they differ only in case, spaces, hyphens or punctuation: the
+// model's `hip-hop` is Jamendo's `hiphop`, MSD's `Hip-Hop` the file's `hip hop`.
+export function tagKey(text) {
+  return String(text || '').toLocaleLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+// A track's descriptive tags from GET /api/tracks/<id>: [{kind, value}], genres split, each
+// (kind, value) once, in the order of DESCRIPTIVE_KINDS.
+export function ownTags(track) {
+  const tags = track?.tags || {};
+  const out = [];
+  const seen = new Set();
+  const add = (kind, value) => {
+    const key = `${kind}\u0000${tagKey(value)}`;
+    if (tagKey(value) && !seen.has(key)) {
+      seen.add(key);
+      out.push({ kind, value });
+    }
+  };
+  for (const kind of DESCRIPTIVE_KINDS) {
+    const values = kind === 'genre' ? [track?.genre, ...(tags.genre || [])] : tags[kind] || [];
+    for (const value of values) {
+      if (kind === 'genre') for (const genre of splitGenres(value)) add('genre', genre);
+      else add(kind, String(value).trim());
+    }
+  }
+  return out;
+}
+
+// The keys (tagKey) shared by a model's tags and a track's own tags: what to mark as a match.
+export function matchingKeys(modelTags, trackTags) {
+  const own = new Set(trackTags.map((t) => tagKey(t.value)));
+  return new Set(modelTags.map(tagKey).filter((key) => key && own.has(key)));
+}
