@@ -65,6 +65,8 @@ PLACE_WAIT_SECONDS = 60.0
 #: A placement's token: what its audio URL carries (never a path).
 TOKEN = re.compile(r"[0-9a-f]{32}")
 PLACED_DIRNAME = "placed"
+#: Uploads being placed, beside the kept placements (removed when placed, or swept when stale).
+UPLOAD_PREFIX = ".upload-"
 ADDED_DIRNAME = "added"
 
 
@@ -365,7 +367,7 @@ class Placer:
         target = folder / token
         target.mkdir(parents=True, mode=0o700)
         try:
-            shutil.copyfile(path, target / ("audio" + _safe_suffix(result.name)))
+            shutil.copyfile(path, target / ("audio" + safe_suffix(result.name)))
             (target / "placement.json").write_text(json.dumps({**result.to_json(), "token": token}))
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
@@ -379,7 +381,7 @@ class Placer:
         entries = []
         for entry in folder.iterdir() if folder.is_dir() else ():
             try:
-                size = sum(p.stat().st_size for p in entry.iterdir())
+                size = sum(p.stat().st_size for p in entry.iterdir()) if entry.is_dir() else entry.stat().st_size
                 entries.append((entry.stat().st_mtime, size, entry))
             except OSError:
                 continue
@@ -391,7 +393,12 @@ class Placer:
                 kept += 1
                 total += size
                 continue
-            shutil.rmtree(entry, ignore_errors=True)
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            elif entry.name.startswith(UPLOAD_PREFIX) and now - mtime > self.limits.keep_seconds:
+                entry.unlink(missing_ok=True)  # an upload whose process died before removing it
+            else:
+                continue
             removed += 1
         return removed
 
@@ -420,7 +427,8 @@ def forget(collection, token: str) -> None:
     shutil.rmtree(placed_dir(collection) / token, ignore_errors=True)
 
 
-def _safe_suffix(name: str) -> str:
+def safe_suffix(name: str) -> str:
+    """The file name's extension when it is a plain one (``.mp3``), else empty: what FFmpeg may take as a hint."""
     suffix = Path(name).suffix.lower()
     return suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ""
 
@@ -474,7 +482,7 @@ def _add_to_collection(collection, path: Path, *, name: str, analysis) -> int:
     stem = re.sub(r"[\x00-\x1f/\\]", "_", Path(name).stem).strip(". ") or "added"
     target = None
     for i in range(1000):
-        candidate = folder / f"{stem[:150]}{'' if i == 0 else f' ({i})'}{_safe_suffix(name)}"
+        candidate = folder / f"{stem[:150]}{'' if i == 0 else f' ({i})'}{safe_suffix(name)}"
         try:
             with open(candidate, "xb") as out, open(path, "rb") as source:
                 shutil.copyfileobj(source, out)
@@ -501,4 +509,4 @@ def _add_to_collection(collection, path: Path, *, name: str, analysis) -> int:
 
 
 __all__ = ["KNN_K", "MapSpec", "PlaceLimits", "Placement", "PlacedMap", "Placer", "TagscapeError", "UploadTooLargeError", "forget",
-           "knn_place", "placed_entry", "store_precision"]
+           "knn_place", "placed_entry", "safe_suffix", "store_precision"]
