@@ -352,6 +352,50 @@ def place(file: Path, collection_path: Path, models: tuple[str, ...], layer: str
         click.echo(f"Added as track {result.added_track_id}; other models: tagscape extract -c {collection_path}; maps: tagscape project -c {collection_path}")
 
 
+@main.command()
+@collection_option
+@click.option("--model", "-m", "model_id", required=True, type=_model_choice(), help="Model whose layer the path goes through.")
+@click.option("--layer", default="taggrams", show_default=True, type=click.Choice(["taggrams", "embeddings"]))
+@click.option("--from", "start", required=True, type=click.IntRange(0, 2**63 - 1), help="Start track id.")
+@click.option("--to", "end", required=True, type=click.IntRange(0, 2**63 - 1), help="End track id.")
+@click.option("-n", "n", default=10, show_default=True, type=click.IntRange(2, 200), help="Items on the path, start and end included.")
+@click.option("--level", default="track", show_default=True, type=click.Choice(["track", "segment"]), help="Whole tracks (means) or segments.")
+@click.option("--from-segment", type=click.IntRange(0, 2**63 - 1), help="With --level segment: the start track's segment (default 0).")
+@click.option("--to-segment", type=click.IntRange(0, 2**63 - 1), help="With --level segment: the end track's segment (default 0).")
+@click.option("--distinct-artists", is_flag=True, help="Each artist at most once (start and end excepted).")
+@click.option("--m3u", "m3u", type=click.Path(dir_okay=False, path_type=Path), help="Write the path as an M3U playlist.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the path as CSV.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def path(collection_path: Path, model_id: str, layer: str, start: int, end: int, n: int, level: str, from_segment: int | None,
+         to_segment: int | None, distinct_artists: bool, m3u: Path | None, csv_path: Path | None, as_json: bool):
+    """The smoothest path between two tracks: the largest step through the layer's neighbour graph is as small as it can be."""
+    from tagscape.collection import open_collection
+    from tagscape.paths import path_between
+    from tagscape.web.audio import remote_url
+
+    with open_collection(collection_path) as collection:
+        result = path_between(collection, model_id, layer, start_track=start, end_track=end, start_segment=from_segment, end_segment=to_segment,
+                              n=n, level=level, distinct_artists=distinct_artists)
+
+        def location(item: dict) -> str:
+            track = collection.track(item["track_id"])
+            where = remote_url(track) or str(collection.local_audio_path(track))
+            return where if item["segment"] is None else f"#EXTVLCOPT:start-time={item['start']:g}\n#EXTVLCOPT:stop-time={item['end']:g}\n{where}"
+
+        if m3u:
+            m3u.write_text(result.to_m3u(location))
+    if csv_path:
+        csv_path.write_text(result.to_csv())
+    if as_json:
+        click.echo(json.dumps(result.to_json()))
+        return
+    for i, item in enumerate(result.items, 1):
+        where = "" if item["segment"] is None else f" [{item['start']:g}-{item['end']:g} s]"
+        step = "" if item["step"] is None else f"{item['step']:.4f}"
+        click.echo(f"{i:>3}. {step:>7}  {item['artist'] or '?'} - {item['title']}{where}  (track {item['track_id']})")
+    click.echo(f"largest step {result.bottleneck:.4f} (cosine distance); {result.note}")
+
+
 @main.command("index-similarity")
 @collection_option
 @click.option("--model", "-m", "models", multiple=True, type=_model_choice(), help=MODEL_HELP + " Default: all extracted.")
