@@ -4,7 +4,7 @@
 // is part of the URL state (pane, ptrack, ptag, pk, pmodel, pmethod).
 
 import './analysis.css';
-import { getJSON } from './api.js';
+import { getJSON, query } from './api.js';
 import { el, options, plural } from './dom.js';
 import { MatrixView } from './matrix.js';
 import { TagView } from './tagview.js';
@@ -160,7 +160,7 @@ export class Analysis {
     const y = tagOf(state[plotKey('y', index)]);
     if (!model.tags.includes(x) || !model.tags.includes(y)) return;
     const params = { model: model.model_id, x, y, mode: state.mode === 'averages' ? 'averages' : 'segments', ...selectionParams(state) };
-    const key = new URLSearchParams(params).toString();
+    const key = query(params);
     this.pairRequests.set(index, key);
     getJSON(`/api/correlations?${key}`).then((body) => {
       if (this.pairRequests.get(index) !== key) return;

@@ -45,8 +45,18 @@ export function decodePoints(buffer) {
   return { meta, ...arrays };
 }
 
+// A query string of parameters whose values are text or, for a repeated parameter (several
+// artists, genres, tags), arrays of text: {genre: ['rock', 'jazz']} -> genre=rock&genre=jazz.
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    for (const one of Array.isArray(value) ? value : [value]) search.append(name, String(one));
+  }
+  return search.toString();
+}
+
 export async function fetchPoints(params, { signal } = {}) {
-  const response = await fetch(`/api/points?${new URLSearchParams(params)}`, { signal });
+  const response = await fetch(`/api/points?${query(params)}`, { signal });
   if (!response.ok) throw await failure(response);
   return decodePoints(await response.arrayBuffer());
 }

@@ -108,30 +108,5 @@ export function encodeColors(data, state) {
   return { z, palette, grey, legend, trackColor };
 }
 
-// Which points a highlight keeps: artist / album / genre (exact, any case), track (its id), or
-// tag (the segments whose top 3 tags hold it; needs the `rank` array of that tag).
-export const HIGHLIGHTS = [['', 'nothing'], ['artist', 'artist'], ['album', 'album'], ['genre', 'genre'], ['track', 'track'], ['tag', 'tag (in top 3)']];
-
-export function highlightMask(data, state) {
-  if (!state.hl || !state.hlv) return null;
-  const n = data.x.length;
-  const mask = new Uint8Array(n);
-  const tracks = data.meta.tracks;
-  if (state.hl === 'tag') {
-    if (!data.rank || data.meta.rank?.tag !== state.hlv) return null;
-    for (let i = 0; i < n; i++) mask[i] = data.rank[i] < 3 ? 1 : 0;
-    return mask;
-  }
-  const keep = new Uint8Array(tracks.track_id.length);
-  if (state.hl === 'track') {
-    const wanted = Number(state.hlv);
-    for (let t = 0; t < keep.length; t++) keep[t] = tracks.track_id[t] === wanted ? 1 : 0;
-  } else {
-    const column = tracks[state.hl];
-    if (!column) return null;
-    const wanted = state.hlv.toLocaleLowerCase();
-    for (let t = 0; t < keep.length; t++) keep[t] = String(column[t] || '').toLocaleLowerCase() === wanted ? 1 : 0;
-  }
-  for (let i = 0; i < n; i++) mask[i] = keep[data.track[i]];
-  return mask;
-}
+// What a highlight keeps lives in highlight.js (re-exported for the modules that read it here).
+export { HIGHLIGHTS, highlightMask } from './highlight.js';

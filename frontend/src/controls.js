@@ -4,6 +4,7 @@
 import { COLOR_MODES, HIGHLIGHTS } from './colors.js';
 import { datalist, debounce, el, options } from './dom.js';
 import { plotKey } from './state.js';
+import { splitGenres } from './tracktags.js';
 
 const PROJECTION_NAMES = { original: 'original', pca: 'PCA', 'std-pca': 'STD-PCA', tsne: 't-SNE', umap: 'UMAP' };
 
@@ -162,11 +163,12 @@ export class Controls {
       input.addEventListener('change', send);
       return input;
     };
+    // Any case; "a | b" for either of two values; different boxes must all match.
     this.filters = {
-      artist: text('artist', 'any artist', 'facet-artist'),
-      album: text('album', 'any album', 'facet-album'),
-      genre: text('genre', 'any genre', 'facet-genre'),
-      tag: text('tag', 'any tag (kind:value)', 'facet-tag'),
+      artist: text('artist', 'any artist (a | b: either)', 'facet-artist'),
+      album: text('album', 'any album (a | b: either)', 'facet-album'),
+      genre: text('genre', 'any genre (rock | jazz)', 'facet-genre'),
+      tag: text('tag', 'any tag (kind:value | …)', 'facet-tag'),
       q: text('q', 'title or artist contains…'),
     };
     const number = (id, placeholder) => {
@@ -211,6 +213,7 @@ export class Controls {
     datalist('facet-album', facets.album.map((f) => f.value));
     datalist('facet-genre', facets.genre.map((f) => f.value));
     datalist('facet-tag', facets.tag.map((f) => `${f.kind}:${f.value}`));
+    this.ownTags = facets.tag.map((f) => `${f.kind}:${f.value}`);
   }
 
   // Values for the highlight box, from the points on screen.
@@ -225,6 +228,9 @@ export class Controls {
       return;
     }
     if (state.hl === 'tag') values = this.tagsOf(state.model);
+    else if (state.hl === 'own') values = this.ownTags || [];
+    else if (state.hl === 'genre') values = [...new Set(tracks.genre.flatMap(splitGenres))].sort().slice(0, 5000);
+    else if (state.hl === 'title') values = [];
     else if (state.hl) values = [...new Set(tracks[state.hl])].filter(Boolean).sort().slice(0, 5000);
     list.replaceChildren(...values.map((v) => el('option', { value: v })));
   }

@@ -2,10 +2,11 @@
 
 import './style.css';
 import { AboutPanel } from './about.js';
-import { fetchPoints, getJSON } from './api.js';
+import { fetchPoints, getJSON, query } from './api.js';
 import { Analysis } from './analysis.js';
 import { Player } from './audio.js';
 import { Controls } from './controls.js';
+import { highlightStamp, loadHighlight } from './highlight.js';
 import { debounce, el, plural } from './dom.js';
 import { MapFeed } from './feed.js';
 import { linkedIndex, linkedSelection } from './link.js';
@@ -86,7 +87,7 @@ function layoutKey() {
 }
 
 function styleKey() {
-  return `${state.color}|${state.ctag}|${state.hl}|${state.hlv}`;
+  return `${state.color}|${state.ctag}|${state.hl}|${state.hlv}|${highlightStamp(state)}`;
 }
 
 // The axis titles of plot `index` when it has no points (the server then echoes "0" and "1").
@@ -101,7 +102,7 @@ function wantedView(index) {
   const params = requestParams(index);
   const proj = state[plotKey('proj', index)];
   return {
-    key: new URLSearchParams(params).toString(),
+    key: query(params),
     params,
     state,
     layout: layoutKey(),
@@ -177,6 +178,7 @@ function update(patch = {}) {
   if (fix) state = { ...state, ...fix };
   ensurePlots();
   writeURL(state);
+  loadHighlight(state, () => update({})); // a track's-own-tag highlight: restyled when its tracks are known
   feeds.forEach((feed, i) => feed.want(wantedView(i), { view: restore ? state[plotKey('view', i)] || null : null }));
   controls.setHighlightValues(plots[0], state);
   for (const plot of plots) plot.setMouseMode(tool);

@@ -1,7 +1,8 @@
 // The whole view state, and its round trip through the URL's query string.
 // Every key here is a URL parameter; values are strings or numbers; '' means "not set".
 
-import { COLOR_MODES, HIGHLIGHTS } from './colors.js';
+import { COLOR_MODES } from './colors.js';
+import { HIGHLIGHTS, filterValues } from './highlight.js';
 
 export const DEFAULTS = Object.freeze({
   // plot 1
@@ -57,13 +58,21 @@ export function writeURL(state) {
   if (url !== `${window.location.pathname}${window.location.search}`) window.history.replaceState(null, '', url);
 }
 
+// Filters that take several values, separated by | in a filter box and the page's address
+// ("rock | jazz": either); the API takes them as a repeated parameter (query() in api.js).
+export const MULTI_FILTERS = ['artist', 'album', 'genre', 'tag'];
+
 // The API parameters of the track selection (shared by both plots, so they show the same tracks).
 export function selectionParams(state) {
   const out = {};
   if (state.limit !== '' && Number(state.limit) > 0) out.limit = String(Math.floor(Number(state.limit)));
   if (state.sample !== 'first') out.sample = state.sample;
   if (state.seed) out.seed = String(state.seed);
-  for (const key of ['artist', 'album', 'genre', 'tag', 'q']) if (state[key]) out[key] = state[key];
+  for (const key of MULTI_FILTERS) {
+    const values = filterValues(state[key]);
+    if (values.length) out[key] = values.length === 1 ? values[0] : values;
+  }
+  if (state.q) out.q = state.q;
   if (state.dmin !== '') out.min_duration = String(state.dmin);
   if (state.dmax !== '') out.max_duration = String(state.dmax);
   return out;

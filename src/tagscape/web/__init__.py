@@ -151,7 +151,7 @@ def create_app(collection: Collection | str, test_config: dict | None = None, *,
 
     from tagscape.web import api, audio, openapi, pages
     from tagscape.web.points import Generations
-    from tagscape.web.selection import TrackTables
+    from tagscape.selection import TrackTables
 
     app.extensions["tagscape.tracks"] = TrackTables()
     app.extensions["tagscape.generations"] = Generations()

@@ -16,7 +16,8 @@ from tagscape.web.cache import cached, validator
 from tagscape.web.audio import remote_url
 from tagscape.web.params import axis_arg, choice_arg, int_arg, path_name, required_arg, str_arg, track_ids
 from tagscape.web.points import FORMATS, MODES, PointsRequest, compute_points
-from tagscape.web.selection import MAX_IDS, select_tracks, selection_from_args, tag_facets
+from tagscape.selection import select_tracks, tag_facets
+from tagscape.web.selection import MAX_IDS, fields_arg, selection_from_args
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -111,9 +112,11 @@ def tracks():
     positions = select_tracks(collection, table, selection_from_args())
     offset = int_arg("offset", 0)
     page_size = int_arg("page_size", 500, minimum=1, maximum=100_000)
+    fields = fields_arg("fields")
     page = positions[offset : offset + page_size]
+    rows = (table.public(int(i)) for i in page)
     return jsonify({"total": int(len(positions)), "collection_tracks": len(table), "offset": offset,
-                    "tracks": [table.public(int(i)) for i in page]})
+                    "tracks": [{name: row[name] for name in fields} for row in rows] if fields else list(rows)})
 
 
 @bp.get("/facets")
@@ -130,7 +133,7 @@ def facets():
     return jsonify({
         "artist": counted("artist"),
         "album": counted("album"),
-        "genre": counted("genre"),
+        "genre": [{"value": genre, "tracks": n} for genre, n in table.genre_counts()],  # split: "rock, pop" counts for both
         "tag": tag_facets(get_collection()),
         "duration": [float(finite.min()), float(finite.max())] if len(finite) else None,
     })

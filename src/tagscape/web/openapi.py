@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify
 
 from tagscape import __version__
 from tagscape.models.registry import MODELS
+from tagscape.selection import MAX_VALUES, TRACK_FIELDS
 from tagscape.place import MAX_MAPS, MAX_NEIGHBOURS, PlaceLimits
 from tagscape.web import MAX_CONTENT_LENGTH as MAX_BODY
 from tagscape.web.audio import MAX_SECONDS
@@ -29,6 +30,13 @@ def _q(name: str, description: str, schema: dict | None = None, *, required: boo
         default = {"default": schema.pop("default")} if "default" in schema else {}
         schema = {"anyOf": [schema, {"const": ""}], **default}
     return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+
+
+def _many(name: str, description: str) -> dict:
+    """A repeatable text query parameter (``name=a&name=b``); empty values count as absent."""
+    return {"name": name, "in": "query", "required": False, "style": "form", "explode": True,
+            "description": description + " Different parameters must all match.",
+            "schema": {"type": "array", "maxItems": MAX_VALUES, "items": {"type": "string", "maxLength": MAX_TEXT}}}
 
 
 #: Every integer the server takes is at most a signed 64-bit one (SQLite's INTEGER); a larger id is a 404, a larger parameter a 400.
@@ -53,10 +61,11 @@ SELECTION = [
     _q("limit", "How many tracks to pick (1..all); all when absent.", {"type": "integer", "minimum": 1, "maximum": MAX_INT64}),
     _q("sample", "Which tracks when `limit` is below the number that match: the `first` ones (by id) or a seeded `random` sample.", {"enum": ["first", "random"], "default": "first"}),
     _q("seed", "Seed of the random sample.", {"type": "integer", "minimum": 0, "maximum": 2**32 - 1, "default": 0}),
-    _q("artist", "Only tracks of this artist (exact)."),
-    _q("album", "Only tracks of this album (exact)."),
-    _q("genre", "Only tracks of this genre (exact)."),
-    _q("tag", "Only tracks with this tag (`value` of any kind, or `kind:value`, e.g. `instrument:piano`)."),
+    _many("artist", "Only tracks of these artists (whole name, any case; repeat for several: either matches)."),
+    _many("album", "Only tracks of these albums (whole name, any case; repeat for several)."),
+    _many("genre", "Only tracks of these genres (any case; repeat for several). A genre string holds several genres "
+                   "separated by `,` `;` `/` or `|` (`rock, pop`), on either side: each counts on its own."),
+    _many("tag", "Only tracks with one of these tags (`value` of any kind, or `kind:value`, e.g. `instrument:piano`; any case; repeat for several)."),
     _q("min_duration", "Shortest track, seconds.", {"type": "number", "minimum": 0}),
     _q("max_duration", "Longest track, seconds.", {"type": "number", "minimum": 0}),
     _q("q", "Text search in title and artist (case-insensitive substring)."),
@@ -103,7 +112,9 @@ def spec() -> dict:
             "/api/tracks": {"get": {
                 "summary": "Track metadata: a selection (filters, first or random N), a page at a time.",
                 "parameters": [*SELECTION, _q("offset", "First track of the page.", {**INT64, "default": 0}),
-                               _q("page_size", "Tracks per page.", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 500})],
+                               _q("page_size", "Tracks per page.", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 500}),
+                               _q("fields", "Only these fields of each track, comma-separated (e.g. `track_id` for just the ids).",
+                                  {"type": "string", "pattern": f"^({'|'.join(TRACK_FIELDS)})(,({'|'.join(TRACK_FIELDS)}))*$"})],
                 "responses": {"200": {"description": "a page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TrackPage"}}}}, "400": ERROR},
             }},
             "/api/facets": {"get": {

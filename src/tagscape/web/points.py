@@ -36,7 +36,7 @@ import numpy as np
 from tagscape.errors import NotFoundError, UsageError
 from tagscape.models.registry import get_model
 from tagscape.projections.maps import METHODS
-from tagscape.web.selection import Selection, TrackTable, select_tracks
+from tagscape.selection import Selection, TrackTable, select_tracks
 
 MAGIC = b"TSPT"
 LAYOUT_VERSION = 2

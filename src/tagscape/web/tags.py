@@ -13,7 +13,8 @@ from tagscape.errors import NotFoundError, UsageError
 from tagscape.web import get_collection
 from tagscape.web.cache import Memo
 from tagscape.web.params import choice_arg, int_arg, required_arg
-from tagscape.web.selection import select_tracks, selection_from_args
+from tagscape.selection import select_tracks
+from tagscape.web.selection import selection_from_args
 
 bp = Blueprint("tags", __name__, url_prefix="/api")
 
