@@ -149,7 +149,7 @@ def create_app(collection: Collection | str, test_config: dict | None = None, *,
     app.config["TAGSCAPE_READ_ONLY"] = collection.readonly
     app.extensions["tagscape.collection"] = collection
 
-    from tagscape.web import api, audio, openapi, pages
+    from tagscape.web import api, apidocs, audio, openapi, pages
     from tagscape.web.points import Generations
     from tagscape.selection import TrackTables
 
@@ -161,6 +161,7 @@ def create_app(collection: Collection | str, test_config: dict | None = None, *,
     app.register_blueprint(api.bp)
     app.register_blueprint(audio.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(apidocs.bp)
     app.register_blueprint(pages.bp)
     from tagscape.web import similar
 

@@ -298,6 +298,8 @@ def spec() -> dict:
                               "400": ERROR, "404": ERROR, "416": ERROR, "422": ERROR},
             }},
             "/api/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+            "/api/docs": {"get": {"summary": "This document as a page to read (Swagger UI, served with the package).",
+                                  "responses": {"200": {"description": "an HTML page", "content": {"text/html": {}}}}}},
         },
         "components": {
             "responses": {"Error": {"description": "An error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
