@@ -169,6 +169,9 @@ def create_app(collection: Collection | str, test_config: dict | None = None, *,
     from tagscape.web import tags as tag_analysis
 
     app.register_blueprint(tag_analysis.bp)
+    from tagscape.web import clusters as map_clusters
+
+    app.register_blueprint(map_clusters.bp)
     if app.config.get("TAGSCAPE_WARM_UP", not app.testing):
         from tagscape.projections.methods import warm_up_in_background
 

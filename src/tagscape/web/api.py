@@ -234,13 +234,11 @@ def _default_layer(model_id: str) -> str:
     return "embeddings" if spec is not None and not spec.tags else "taggrams"
 
 
-@bp.get("/points")
-def points():
-    """The points of one map: binary by default (see tagscape.web.points), or JSON."""
-    started = time.perf_counter()
-    collection = get_collection()
+def map_request() -> PointsRequest:
+    """The map a request names (model, layer, projection, axes, mode, selection): /api/points and
+    every endpoint about a map's points (clusters, trust) read it here, so they see the same points."""
     model_id = required_arg("model")
-    req = PointsRequest(
+    return PointsRequest(
         model_id=model_id,
         layer=str_arg("layer", _default_layer(model_id)),
         method=str_arg("projection", "pca"),
@@ -251,6 +249,14 @@ def points():
         rank=str_arg("rank"),
         selection=selection_from_args(),
     )
+
+
+@bp.get("/points")
+def points():
+    """The points of one map: binary by default (see tagscape.web.points), or JSON."""
+    started = time.perf_counter()
+    collection = get_collection()
+    req = map_request()
     fmt = choice_arg("format", FORMATS, "binary")
     cancel = current_app.extensions["tagscape.generations"].start(str_arg("client", max_length=100))
     table = tables()

@@ -8,6 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from tagscape import __version__
+from tagscape.analysis.clusters import FIT_SAMPLE, LAYER_FIT_SAMPLE, LAYER_LIMIT
+from tagscape.analysis.clusters import PARAMETERS as CLUSTER_PARAMETERS
 from tagscape.models.registry import MODELS
 from tagscape.selection import MAX_VALUES, TRACK_FIELDS
 from tagscape.place import MAX_MAPS, MAX_NEIGHBOURS, PlaceLimits
@@ -71,6 +73,26 @@ SELECTION = [
     _q("q", "Text search in title and artist (case-insensitive substring)."),
     _q("ids", "Only these track ids (comma-separated); empty: all.", {"type": "string", "pattern": f"^$|{IDS_PATTERN}"}),
 ]
+
+#: The parameters that name a map: /api/points and every endpoint about a map's points (clusters, trust) take them.
+MAP = [
+    _q("model", "Model id (see /api/models).", MODEL_IDS, required=True),
+    _q("layer", "Layer (default: taggrams; embeddings for a model without taggrams, such as vggish-audioset).", {"enum": ["taggrams", "embeddings"]}),
+    _q("projection", "How the layer becomes 2D.", {"enum": ["original", "pca", "std-pca", "tsne", "umap"], "default": "pca"}),
+    _q("x", "X axis: original: a dimension index or (taggrams) a tag name; pca/std-pca: a component index 0..9; t-SNE/UMAP: 0 or 1.", {"type": "string", "maxLength": MAX_TEXT, "default": "0"}),
+    _q("y", "Y axis, as x.", {"type": "string", "maxLength": MAX_TEXT, "default": "1"}),
+    _q("mode", "segments and trajectories: one point per segment; averages: one point per track (mean) with its spread.", {"enum": list(MODES), "default": "segments"}),
+]
+CLIENT = _q("client", "An id per plot of a browser tab: a newer request cancels the older on-demand computation.", {"type": "string", "maxLength": 100})
+
+
+def _setting(p) -> dict:
+    """A query parameter from a row of a settings table (see tagscape.analysis.clusters.PARAMETERS)."""
+    if p.choices:
+        return _q(p.name, p.help, {"enum": list(p.choices), "default": p.default})
+    kind = "integer" if p.kind is int else "number"
+    return _q(p.name, p.help, {"type": kind, "minimum": p.minimum, "maximum": p.maximum, "default": p.default})
+
 
 BINARY_LAYOUT = """Default body (`format=binary`, `application/octet-stream`), all little-endian:
 
@@ -159,12 +181,7 @@ def spec() -> dict:
                 "(not `client`): send it back in `If-None-Match` and an unchanged map costs a `304` with no body. The body is "
                 "compressed with `br` or `gzip` when `Accept-Encoding` allows; answers are cached in the server process.",
                 "parameters": [
-                    _q("model", "Model id (see /api/models).", MODEL_IDS, required=True),
-                    _q("layer", "Layer (default: taggrams; embeddings for a model without taggrams, such as vggish-audioset).", {"enum": ["taggrams", "embeddings"]}),
-                    _q("projection", "How the layer becomes 2D.", {"enum": ["original", "pca", "std-pca", "tsne", "umap"], "default": "pca"}),
-                    _q("x", "X axis: original: a dimension index or (taggrams) a tag name; pca/std-pca: a component index 0..9; t-SNE/UMAP: 0 or 1.", {"type": "string", "maxLength": MAX_TEXT, "default": "0"}),
-                    _q("y", "Y axis, as x.", {"type": "string", "maxLength": MAX_TEXT, "default": "1"}),
-                    _q("mode", "segments and trajectories: one point per segment; averages: one point per track (mean) with its spread.", {"enum": list(MODES), "default": "segments"}),
+                    *MAP,
                     _q("value", "A tag of the model: adds each point's activation of it (array `value`)."),
                     _q("rank", "A tag of the model: adds its rank among each point's tags (array `rank`, 0 = top tag)."),
                     _q("format", "binary (default) or json.", {"enum": list(FORMATS), "default": "binary"}),
@@ -297,6 +314,20 @@ def spec() -> dict:
                 "responses": {"200": {"description": "audio", "content": {"audio/*": {}}}, "206": {"description": "part of the file"},
                               "400": ERROR, "404": ERROR, "416": ERROR, "422": ERROR},
             }},
+            "/api/clusters": {"get": {
+                "summary": "Clusters of one map's points (HDBSCAN), each named by the tags most over-represented in it, for every extracted tagger.",
+                "description": "The map is named as for /api/points; `labels[i]` is the cluster of that answer's i-th point (-1: noise). "
+                "By default the 2D map as shown is clustered (`space=map`: the groups the user sees); `space=layer` clusters the layer's "
+                f"vectors by cosine (at most {LAYER_LIMIT:,} points). HDBSCAN runs on a seeded sample of at most {FIT_SAMPLE:,} points "
+                f"({LAYER_FIT_SAMPLE:,} on the layer); every other point joins the cluster of its nearest sampled point when within that "
+                "cluster's reach (the largest core distance of its sampled members), else it is noise. A tag's lift in a cluster is the "
+                "cluster's mean activation minus the whole map's; a cluster's labels are its `top` tags of highest lift, at least `min_lift`. "
+                "A model without tags (VGGish) is named by the other extracted taggers over the same time spans; every cluster also "
+                "carries its most frequent genre and artist, its name when no tagger names it. Cached and revalidated (ETag) as /api/points.",
+                "parameters": [*MAP, CLIENT, *SELECTION, *[_setting(p) for p in CLUSTER_PARAMETERS]],
+                "responses": {"200": {"description": "clusters", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Clusters"}}}},
+                              "304": {"description": "not modified"}, "400": ERROR, "404": ERROR, "409": ERROR},
+            }},
             "/api/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
             "/api/docs": {"get": {"summary": "This document as a page to read (Swagger UI, served with the package).",
                                   "responses": {"200": {"description": "an HTML page", "content": {"text/html": {}}}}}},
@@ -339,6 +370,19 @@ def spec() -> dict:
                             "projections": {"type": "object", "description": "method -> {offline: fresh|stale|missing|null, on_demand: bool, components?, on_demand_limit?}"}}}},
                     }}},
                 }},
+                "Clusters": {"type": "object", "required": ["labels", "clusters", "named_by", "settings"], "properties": {
+                    "model": {"type": "string"}, "layer": {"type": "string"}, "projection": {"type": "string"}, "mode": {"type": "string"},
+                    "settings": {"type": "object", "description": "the clustering settings used (defaults filled in)"},
+                    "named_by": {"type": ["string", "null"], "description": "the tagger whose tags make the names (null: metadata)"},
+                    "n_points": {"type": "integer"}, "n_clusters": {"type": "integer"}, "noise": {"type": "integer"}, "fit_points": {"type": "integer"},
+                    "labels": {"type": "array", "items": {"type": "integer", "minimum": -1}, "description": "per point, in /api/points order; -1: noise"},
+                    "clusters": {"type": "array", "description": "largest first; id = the label", "items": {"type": "object", "properties": {
+                        "id": {"type": "integer"}, "size": {"type": "integer"}, "name": {"type": "string"},
+                        "centroid": {"type": "array", "items": {"type": "number"}, "description": "mean x, y of its points"},
+                        "anchor": {"type": "array", "items": {"type": "number"}, "description": "the member nearest the centroid: where to draw the name"},
+                        "labels": {"type": "object", "description": "tagger -> [{tag, lift, mean}], highest lift first"},
+                        "metadata": {"type": "object", "description": "genre / artist -> {value, share} or null"}}}},
+                    "seconds": {"type": "number"}, "server_seconds": {"type": "number"}}},
                 "PointsHeader": {"type": "object", "properties": {
                     "model": {"type": "string"}, "layer": {"type": "string"}, "projection": {"type": "string"}, "mode": {"type": "string"},
                     "axis_labels": {"type": "array", "items": {"type": "string"}}, "explained_variance": {"type": ["array", "null"]},
