@@ -101,6 +101,11 @@ def http_reference(spec: dict) -> str:
     lines.append("")
     for path, method, operation in operations:
         lines += _operation(path, method, operation)
+    schemas = spec.get("components", {}).get("schemas", {})
+    if schemas:
+        lines += ["## Schemas", "", "The bodies that the operations above name (`#/components/schemas/...`).", ""]
+        for name, schema in schemas.items():
+            lines += [f"### {name} {{ #schema-{name.lower()} }}", "", "```json", json.dumps(schema, indent=2), "```", ""]
     return "\n".join(lines) + "\n"
 
 
