@@ -278,7 +278,11 @@ def _upgrade_note(counts, data_dir) -> str:
 @click.option("--seed", default=0, show_default=True, help="Random state of the maps.")
 @click.option("--refit", is_flag=True, help="Fit again from scratch instead of placing new tracks into the existing maps.")
 @click.option("--report", is_flag=True, help="Print each map's trustworthiness and kept 10-NN (on a sample).")
-def project(collection_path: Path, models: tuple[str, ...], layers: tuple[str, ...], methods: tuple[str, ...], seed: int, refit: bool, report: bool):
+@click.option("--clusters", "show_clusters", is_flag=True, help="Print each map's clusters (HDBSCAN), named by the tags most over-represented in them.")
+@click.option("--cluster-space", type=click.Choice(["map", "layer"]), default="map", show_default=True,
+              help="Cluster the 2D map as drawn, or the layer's vectors (cosine).")
+def project(collection_path: Path, models: tuple[str, ...], layers: tuple[str, ...], methods: tuple[str, ...], seed: int, refit: bool, report: bool,
+            show_clusters: bool, cluster_space: str):
     """Compute the whole collection's 2D maps (new tracks are placed into existing maps)."""
     from tagscape.collection import open_collection
     from tagscape.models.registry import get_model
@@ -310,6 +314,13 @@ def project(collection_path: Path, models: tuple[str, ...], layers: tuple[str, .
                         line += f"  trustworthiness {quality.trustworthiness:.3f}  10-NN kept {quality.knn_kept:.3f}  (sample {quality.n_points})"
                     rows.append(line)
                     click.echo(line)
+                    if show_clusters:
+                        from tagscape.analysis.clusters import projection_clusters
+
+                        found = projection_clusters(collection, collection.projection(model_id, layer, method), space=cluster_space,
+                                                    random_state=seed, max_layer_points=None)
+                        for text in found.lines():
+                            click.echo(f"    {text}")
 
 
 @main.command()

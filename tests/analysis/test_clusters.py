@@ -149,3 +149,76 @@ def test_point_rows_align_another_models_segments():
 def test_bad_settings_are_usage_errors(given, message):
     with pytest.raises(UsageError, match=message):
         clusters.check_settings(**given)
+
+
+# -- a collection with planted structure: real SQLite, real layers, real PCA maps ---------------
+
+#: Three groups of four tracks: VGGish embeddings near the group's centre, MusiCNN-MSD taggrams
+#: with the group's tags turned up and genres in the metadata.
+GROUP_TAGS = {0: ("jazz", "blues"), 1: ("metal", "hard rock"), 2: ("ambient", "chillout")}
+GROUP_GENRES = {0: "jazz", 1: "metal", 2: "ambient"}
+
+
+@pytest.fixture(scope="module")
+def planted_collection(tmp_path_factory):
+    from tagscape.collection import index_jamendo, open_collection
+    from tagscape.models.registry import MODELS
+
+    folder = tmp_path_factory.mktemp("planted-clusters")
+    lines = ["TRACK_ID\tARTIST_ID\tALBUM_ID\tPATH\tDURATION\tTAGS"]
+    for i in range(12):
+        lines.append(f"track_{i:07d}\tartist_{i:06d}\talbum_{i:06d}\t{i:02d}/{i}.mp3\t30.0\tgenre---{GROUP_GENRES[i % 3]}")
+    (folder / "tracks.tsv").write_text("\n".join(lines) + "\n")
+    index_jamendo(folder / "tracks.tsv", data_dir=folder / "data", audio_url="https://audio.example.org/{id}.mp3")
+    rng = np.random.default_rng(3)
+    centres = rng.normal(0, 1, (3, 128)) * 4
+    msd_tags = MODELS["musicnn-msd"].tags
+    with open_collection(folder / "data") as collection:
+        for track in collection.tracks():
+            g = int(track["key"].split("_")[1]) % 3
+            vggish = centres[g] + rng.normal(0, 1, (31, 128))
+            taggrams = rng.uniform(0.05, 0.25, (10, len(msd_tags)))
+            for tag in GROUP_TAGS[g]:
+                taggrams[:, msd_tags.index(tag)] = rng.uniform(0.7, 0.9, 10)
+            collection.store.write_result(track["track_id"], "vggish-audioset", content_hash=track["content_hash"], segment_seconds=0.96,
+                                          layers={"embeddings": vggish.astype(np.float16)})
+            collection.store.write_result(track["track_id"], "musicnn-msd", content_hash=track["content_hash"], segment_seconds=2.992,
+                                          layers={"taggrams": taggrams.astype(np.float16), "embeddings": rng.normal(0, 1, (10, 200)).astype(np.float16)})
+    return folder / "data"
+
+
+def track_groups(collection, track_ids):
+    keys = {t["track_id"]: t["key"] for t in collection.tracks()}
+    return np.array([int(keys[int(t)].split("_")[1]) % 3 for t in track_ids])
+
+
+def test_a_vggish_map_is_named_by_another_taggers_tags(planted_collection):
+    from tagscape.collection import open_collection
+
+    with open_collection(planted_collection) as collection:
+        projection = collection.projection("vggish-audioset", "embeddings", "pca")
+        found = clusters.projection_clusters(collection, projection, min_share=0.05)
+        group = track_groups(collection, projection.track_ids)
+        assert found.named_by == "musicnn-msd" and len(found.clusters) == 3
+        for g in range(3):
+            values, counts = np.unique(found.labels[group == g], return_counts=True)
+            cluster = found.clusters[int(values[np.argmax(counts)])]
+            assert counts.max() / counts.sum() >= 0.95
+            assert set(cluster.name.split(" · ")) == set(GROUP_TAGS[g])
+            assert cluster.metadata["genre"] == {"value": GROUP_GENRES[g], "share": 1.0}
+        # one point per track: the same groups
+        averages = clusters.projection_clusters(collection, projection, averages=True, min_share=0.2, min_samples=3)
+        assert len(averages.labels) == 12 and adjusted_rand_score(track_groups(collection, np.unique(projection.track_ids)), averages.labels) == 1.0
+
+
+def test_project_prints_the_clusters(planted_collection):
+    from click.testing import CliRunner
+
+    from tagscape.cli import main
+
+    result = CliRunner().invoke(main, ["project", "-c", str(planted_collection), "-m", "vggish-audioset", "--layer", "embeddings",
+                                       "--method", "pca", "--clusters"])
+    assert result.exit_code == 0, result.output
+    assert "3 clusters (map space)" in result.output and "named by musicnn-msd" in result.output
+    for tags in GROUP_TAGS.values():
+        assert any(set(line.split(")  ")[-1].split("  [")[0].split(" · ")) == set(tags) for line in result.output.splitlines())

@@ -40,8 +40,8 @@ FIT_SAMPLE = 10_000
 LAYER_FIT_SAMPLE = 5_000
 #: Most points a request clusters on the layer (assigning each to its nearest sampled row is n x 5k x d).
 LAYER_LIMIT = 100_000
-#: HDBSCAN on fewer points than this finds nothing worth a name: every point is noise.
-MIN_POINTS = 20
+#: Fewer points than this are all noise (a map of a handful of tracks in averages mode has no groups to name).
+MIN_POINTS = 10
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,19 @@ class MapClusters:
     @property
     def noise(self) -> int:
         return int((self.labels < 0).sum())
+
+    def lines(self, *, limit: int = 30) -> list[str]:
+        """The clusters as text, largest first (what ``tagscape project --clusters`` prints)."""
+        n = max(len(self.labels), 1)
+        out = [f"{len(self.clusters)} clusters ({self.settings['space']} space), noise {self.noise:,} points ({self.noise / n:.0%}), "
+               f"named by {self.named_by or 'genre / artist'}"]
+        for c in self.clusters[:limit]:
+            genre = c.metadata.get("genre")
+            extra = f"  [genre {genre['value']} {genre['share']:.0%}]" if genre else ""
+            out.append(f"{c.id:>3}  {c.size:>9,} ({c.size / n:4.0%})  {c.name}{extra}")
+        if len(self.clusters) > limit:
+            out.append(f"... and {len(self.clusters) - limit} smaller clusters")
+        return out
 
     def to_json(self) -> dict:
         return {"settings": self.settings, "named_by": self.named_by, "n_points": int(len(self.labels)), "n_clusters": len(self.clusters),
