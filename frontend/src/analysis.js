@@ -4,7 +4,8 @@
 // is part of the URL state (pane, ptrack, ptag, pk, pmodel, pmethod).
 
 import './analysis.css';
-import { getJSON, query } from './api.js';
+import { query } from './api.js';
+import { DockSizer } from './dock.js';
 import { el, options, plural } from './dom.js';
 import { MatrixView } from './matrix.js';
 import { TagView } from './tagview.js';
@@ -16,7 +17,10 @@ const PANES = [['track', 'track'], ['tag', 'tag'], ['matrix', 'correlations'], [
 const CLICK_SLOP = 4; // pixels a pointer may move and still count as a click, not a drag
 
 export class Analysis {
-  constructor({ dock, panel, catalog, player, plots, getState, update }) {
+  // dock: the dock element under the maps (in stage, beside plotArea); slot: the panel's place
+  // for this section's buttons.
+  constructor({ source, dock, stage, plotArea, slot, catalog, player, plots, getState, update }) {
+    this.source = source; // the data source (api.js)
     this.catalog = catalog;
     this.player = player;
     this.plots = plots; // () => the plots
@@ -26,26 +30,27 @@ export class Analysis {
     this.pairRequests = new Map();
 
     this.trackView = new TrackView({ player, onTag: (tag) => this.update({ pane: 'tag', ptag: tag }), onMark: (trackId, seconds) => this.setMark(trackId, seconds) });
-    this.tagView = new TagView({ player, onTrack: (trackId) => this.update({ pane: 'track', ptrack: String(trackId) }), onChange: (patch) => this.update(patch) });
-    this.matrixView = new MatrixView({ onPair: (model, x, y) => this.openPair(model, x, y), onChange: (patch) => this.update(patch) });
-    this.truthView = new TruthView({ onTag: (tag) => this.update({ pane: 'tag', ptag: tag }) });
+    this.tagView = new TagView({ source, player, onTrack: (trackId) => this.update({ pane: 'track', ptrack: String(trackId) }), onChange: (patch) => this.update(patch) });
+    this.matrixView = new MatrixView({ source, onPair: (model, x, y) => this.openPair(model, x, y), onChange: (patch) => this.update(patch) });
+    this.truthView = new TruthView({ source, onTag: (tag) => this.update({ pane: 'tag', ptag: tag }) });
 
     this.tabs = el('div', { class: 'dock-tabs', role: 'tablist' });
     this.model = el('select', { id: 'analysis-model', onchange: () => this.update({ pmodel: this.model.value }) });
     this.close = el('button', { type: 'button', id: 'close-dock', class: 'dock-close', text: '×', title: 'close', onclick: () => this.update({ pane: '' }) });
     this.body = el('div', { class: 'dock-body' });
     this.dock = dock;
-    dock.append(el('div', { class: 'dock-head' }, this.tabs, el('label', { class: 'dock-model' }, 'model ', this.model), this.close), this.body);
+    this.sizer = new DockSizer({ dock, stage, plots: plotArea });
+    dock.append(this.sizer.handle, el('div', { class: 'dock-head' }, this.tabs, el('label', { class: 'dock-model' }, 'model ', this.model), this.sizer.toggle, this.close), this.body);
 
     // Entry points in the control panel.
     this.openTrack = el('button', { type: 'button', id: 'open-track', text: 'track view', disabled: true, title: 'the track playing now',
       onclick: () => this.player.current && this.update({ pane: 'track', ptrack: String(this.player.current.trackId) }) });
-    panel.insertBefore(el('section', { class: 'ctl', id: 'analyse' }, el('h2', { text: 'Analyse tags' }),
+    slot.replaceChildren(el('section', { class: 'ctl', id: 'analyse' }, el('h2', { text: 'Analyse tags' }),
       el('div', { class: 'an-buttons' }, this.openTrack,
         el('button', { type: 'button', id: 'open-tag', text: 'tag view', onclick: () => this.update({ pane: 'tag' }) }),
         el('button', { type: 'button', id: 'open-matrix', text: 'correlations', onclick: () => this.update({ pane: 'matrix' }) }),
         el('button', { type: 'button', id: 'open-truth', text: 'ground truth', onclick: () => this.update({ pane: 'truth' }) })),
-      el('div', { class: 'hint', text: 'Click a point (without dragging) to open its track.' })), panel.children[1] || null);
+      el('div', { class: 'hint', text: 'Click a point (without dragging) to open its track.' })));
     player.audio.addEventListener('play', () => {
       this.openTrack.disabled = !this.player.current;
     });
@@ -77,7 +82,7 @@ export class Analysis {
   openFromPoint(plot, i, event) {
     if (this.travel > CLICK_SLOP || event?.shiftKey) return;
     const { data } = plot;
-    const trackId = data.meta.tracks.track_id[data.track[i]];
+    const trackId = data.trackIdOf(i);
     const patch = { pane: 'track', ptrack: String(trackId) };
     if (this.taggers().some((m) => m.model_id === data.meta.model)) patch.pmodel = data.meta.model;
     this.update(patch);
@@ -90,8 +95,10 @@ export class Analysis {
   // Show the state: which pane, for which model / track / tag.
   render(state) {
     const pane = PANES.some(([id]) => id === state.pane) ? state.pane : '';
+    const opened = !!pane && this.dock.hidden;
     this.dock.hidden = !pane;
     document.body.classList.toggle('dock-open', !!pane);
+    if (opened) this.sizer.apply();
     this.tabs.replaceChildren(...PANES.map(([id, label]) => el('button', { type: 'button', role: 'tab', class: id === pane ? 'active' : '', dataset: { pane: id }, text: label,
       onclick: () => this.update({ pane: id }) })));
     const model = this.modelFor(state);
@@ -162,7 +169,7 @@ export class Analysis {
     const params = { model: model.model_id, x, y, mode: state.mode === 'averages' ? 'averages' : 'segments', ...selectionParams(state) };
     const key = query(params);
     this.pairRequests.set(index, key);
-    getJSON(`/api/correlations?${key}`).then((body) => {
+    this.source.json('correlations', params).then((body) => {
       if (this.pairRequests.get(index) !== key) return;
       const what = plural(body.n, body.mode === 'averages' ? 'track' : 'segment');
       box.textContent = `Pearson r = ${num(body.pearson)} · Spearman ρ = ${num(body.spearman)} (${what})`;
@@ -183,10 +190,11 @@ function num(value) {
 // The analysed track's trajectory on a map, and a ring on the segment that is playing.
 export function drawTrackPath(ctx, plot, mark, width, height) {
   plot.marked = null;
-  if (mark.trackId === null || !plot.data || !plot.trackIndex) return;
-  const t = plot.trackIndex.get(mark.trackId);
+  if (mark.trackId === null || !plot.data) return;
+  const t = plot.data.trackIndex.get(mark.trackId);
   if (t === undefined) return;
-  const { xScale, yScale, nx, ny, trackStart } = plot;
+  const { xScale, yScale, nx, ny } = plot;
+  const { trackStart } = plot.data;
   const first = trackStart[t];
   const last = trackStart[t + 1] - 1;
   ctx.save();

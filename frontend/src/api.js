@@ -1,4 +1,9 @@
 // Talking to the server: JSON helpers and the binary points layout (see /api/openapi.json).
+// Everything the explorer reads goes through a data source (serverSource below): today the
+// tagscape server; a static export or a notebook widget (issue 18) can stand in for it by
+// answering the same two calls.
+
+import { decodePoints } from './points.js';
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -9,7 +14,7 @@ export class ApiError extends Error {
 }
 
 async function failure(response) {
-  let body = null;
+  let body;
   try {
     body = await response.json();
   } catch {
@@ -24,26 +29,7 @@ export async function getJSON(url, options = {}) {
   return response.json();
 }
 
-const DTYPES = { float32: Float32Array, uint32: Uint32Array, uint16: Uint16Array, uint8: Uint8Array, int32: Int32Array };
-const MAGIC = 'TSPT';
-
-// Decode the binary layout: 16-byte header, JSON header, then 4-byte-aligned little-endian arrays.
-export function decodePoints(buffer) {
-  const view = new DataView(buffer);
-  const magic = String.fromCharCode(...new Uint8Array(buffer, 0, 4));
-  if (magic !== MAGIC) throw new Error('the server sent something other than points');
-  const version = view.getUint32(4, true);
-  if (version !== 2) throw new Error(`unknown points layout version ${version} (this page reads 2): reload the page`);
-  const headerLength = view.getUint32(12, true);
-  const meta = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 16, headerLength)));
-  const arrays = {};
-  for (const { name, dtype, offset, count } of meta.arrays) {
-    const Type = DTYPES[dtype];
-    if (!Type) throw new Error(`unknown dtype ${dtype}`);
-    arrays[name] = new Type(buffer, offset, count); // little-endian hosts only (all browsers we support)
-  }
-  return { meta, ...arrays };
-}
+export { Points, decodePoints } from './points.js';
 
 // A query string of parameters whose values are text or, for a repeated parameter (several
 // artists, genres, tags), arrays of text: {genre: ['rock', 'jazz']} -> genre=rock&genre=jazz.
@@ -55,8 +41,22 @@ export function query(params) {
   return search.toString();
 }
 
-export async function fetchPoints(params, { signal } = {}) {
-  const response = await fetch(`/api/points?${query(params)}`, { signal });
-  if (!response.ok) throw await failure(response);
-  return decodePoints(await response.arrayBuffer());
+// The data source of the tagscape server at `base` (its origin: '').
+//   json(endpoint, params, {signal}) -> the JSON answer of GET /api/<endpoint>?<params>
+//     (endpoint: 'models', 'facets', 'tag', 'ground-truth', 'correlations', 'correlations/matrix', ...)
+//   points(params, {signal}) -> Points (GET /api/points)
+// Errors: ApiError with the server's message and status; AbortError when the signal aborts.
+export function serverSource(base = '') {
+  return {
+    kind: 'server',
+    async json(endpoint, params = {}, { signal } = {}) {
+      const search = query(params);
+      return getJSON(`${base}/api/${endpoint}${search ? `?${search}` : ''}`, { signal });
+    },
+    async points(params, { signal } = {}) {
+      const response = await fetch(`${base}/api/points?${query(params)}`, { signal });
+      if (!response.ok) throw await failure(response);
+      return decodePoints(await response.arrayBuffer());
+    },
+  };
 }

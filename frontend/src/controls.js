@@ -22,10 +22,19 @@ function radios(name, items, value, onChange) {
     el('input', { type: 'radio', name, value: v, checked: String(value) === String(v), onchange: () => onChange(v) }), ` ${label}`)));
 }
 
-// A line per model that cannot be shown because its weights were never added (VGGish): what to do.
+// A short line per model that cannot be shown because its weights were never added (VGGish),
+// opened for what to download (a link, not a URL broken mid-word in the narrow panel) and run.
 function missingWeights(catalog) {
   return catalog.models.filter((m) => !m.extracted && String(m.weights_status || '').startsWith('weights missing'))
-    .map((m) => el('p', { class: 'muted model-missing', text: `${m.architecture_name} (${m.dataset}): ${m.weights_status}` }));
+    .map((m) => {
+      const [, url, command] = /download (\S+) and run: (.+)$/.exec(m.weights_status) || [];
+      const how = url
+        ? el('p', {}, 'Download ', el('a', { href: url, target: '_blank', rel: 'noopener', text: url.split('/').pop() }), ' and run ',
+          el('code', { text: command }), ', then extract. The how-to guide docs/how-to/vggish.md says more.')
+        : el('p', { text: m.weights_status });
+      return el('details', { class: 'muted model-missing', dataset: { model: m.model_id } },
+        el('summary', { text: `${m.architecture_name} (${m.dataset}): weights not added` }), how);
+    });
 }
 
 // Model, layer, projection and axes of one plot.

@@ -3,13 +3,13 @@
 
 import KDBush from 'kdbush';
 import createScatterplot from 'regl-scatterplot';
-import { encodeColors, highlightMask } from './colors.js';
+import { BACKGROUND, encodeColors, highlightMask } from './colors.js';
 import { el } from './dom.js';
+import { Legend } from './legend.js';
 import { TRAJECTORY_LIMIT, drawAverages, drawTicks, drawTrajectories, trajectoryTracks } from './overlay.js';
 import { Axis, linearScale } from './scales.js';
 
 const PERFORMANCE_MODE_ABOVE = 2_000_000;
-const BACKGROUND = '#10151b';
 
 function pointSizeFor(n, mode) {
   if (mode === 'averages') return 6;
@@ -43,6 +43,7 @@ export class Plot {
     this.xLabel = el('div', { class: 'axis-title x' });
     this.yLabel = el('div', { class: 'axis-title y' });
     this.legend = el('div', { class: 'legend' });
+    this.legendView = new Legend(this.legend);
     this.note = el('div', { class: 'plot-note' });
     this.root = el('section', { class: 'plot', dataset: { plot: String(index) } }, this.title, this.frame, this.yLabel, this.xLabel, this.legend, this.note);
     container.append(this.root);
@@ -54,7 +55,7 @@ export class Plot {
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(this.frame);
     this.canvas.addEventListener('click', () => {
-      if (this.hovered !== null) this.handlers.onClick?.(this, this.hovered);
+      if (this.hovered !== null && this.onScreen(this.hovered)) this.handlers.onClick?.(this, this.hovered);
     });
     this.canvas.addEventListener('dblclick', () => this.resetView());
     this.overlayPending = false;
@@ -92,6 +93,8 @@ export class Plot {
       syncEvents: true,
     });
     sp.subscribe('pointOver', (i) => {
+      // During a redraw the renderer may still report an index of the points it drew before.
+      if (!this.onScreen(i)) return;
       this.hovered = i;
       this.handlers.onHover?.(this, i);
     });
@@ -148,7 +151,7 @@ export class Plot {
     else this.hideMessage();
   }
 
-  // New points from the server: normalise, colour, draw. Resolves once they are on screen.
+  // New points (a Points, points.js): normalise, colour, draw. Resolves once they are on screen.
   // Only one draw at a time may run (regl-scatterplot refuses another): feed.js sees to that.
   // axisTitles: those of an empty map (the server can only echo the axes it was asked for).
   async setData(data, state, { view = null, axisTitles = null } = {}) {
@@ -156,18 +159,13 @@ export class Plot {
     const wantPerformance = n > PERFORMANCE_MODE_ABOVE;
     if (wantPerformance !== this.performanceMode) this.createRenderer(wantPerformance);
     this.data = data;
+    this.drawnData = null; // until these points are on screen (onScreen)
     this.hovered = null;
     this.selected = [];
     this.selectedTracks = [];
-    const tracks = data.meta.tracks;
-    this.trackIndex = new Map(tracks.track_id.map((id, t) => [id, t]));
-    this.trackStart = new Uint32Array(tracks.track_id.length + 1);
-    if (data.meta.mode === 'averages') {
-      for (let t = 0; t <= tracks.track_id.length; t++) this.trackStart[t] = t;
-    } else {
-      for (let t = 0; t < tracks.track_id.length; t++) this.trackStart[t + 1] = this.trackStart[t] + tracks.n_segments[t];
-    }
-    this.axes = { x: new Axis(data.x, { log: !!state.logx }), y: new Axis(data.y, { log: !!state.logy }) };
+    // Averages: the axes cover every circle (mean ± spread), not only the means.
+    const spread = data.meta.mode === 'averages' ? data.spread : null;
+    this.axes = { x: new Axis(data.x, { log: !!state.logx, spread }), y: new Axis(data.y, { log: !!state.logy, spread }) };
     this.nx = this.axes.x.normalise(data.x);
     this.ny = this.axes.y.normalise(data.y);
     this.spatialIndex = n > 0 ? spatialIndex(this.nx, this.ny) : null;
@@ -179,6 +177,7 @@ export class Plot {
     if (n === 0) this.scatterplot.clear();
     this.showDataMessage();
     await this.restyle(state, { redrawPoints: n > 0 });
+    this.drawnData = data;
     if (view) this.setView(view);
     else this.scatterplot.zoomToOrigin();
     this.drawOverlayNow();
@@ -207,17 +206,7 @@ export class Plot {
   }
 
   renderLegend() {
-    const { legend } = this.colors;
-    const items = [el('div', { class: 'legend-title', text: legend.title })];
-    if (legend.kind === 'gradient') {
-      items.push(el('div', { class: 'legend-gradient' }), el('div', { class: 'legend-ends' }, el('span', { text: legend.low }), el('span', { text: legend.high })));
-    } else {
-      for (const item of legend.items) {
-        items.push(el('div', { class: 'legend-item' }, el('span', { class: 'swatch', style: { background: item.color } }), el('span', { class: 'legend-label', text: item.label })));
-      }
-    }
-    if (this.mask) items.push(el('div', { class: 'legend-item' }, el('span', { class: 'swatch', style: { background: this.colors.palette[this.colors.grey] } }), el('span', { text: 'not highlighted' })));
-    this.legend.replaceChildren(...items);
+    this.legendView.show(this.colors.legend, this.mask ? this.colors.palette[this.colors.grey] : null);
   }
 
   scheduleOverlay() {
@@ -315,18 +304,29 @@ export class Plot {
     this.handlers.onView?.(this);
   }
 
+  // Whether point i is one of the points on screen now: false while new points are being drawn
+  // (the renderer still holds the old ones) or for an index past their end.
+  onScreen(i) {
+    return !!this.data && this.drawnData === this.data && Number.isInteger(i) && i >= 0 && i < this.data.x.length;
+  }
+
   // Screen position (CSS pixels, relative to the canvas) of a point; for tests and tooltips.
   screenPosition(i) {
     return [this.xScale(this.nx[i]), this.yScale(this.ny[i])];
   }
 
-  // The point index of a track's segment (or of the track, for averages), or -1.
+  // The point index of a track's segment (or of the track, for averages), or -1 (Points.indexOf).
   indexOf(trackId, segment) {
-    const t = this.trackIndex?.get(trackId);
-    if (t === undefined) return -1;
-    if (this.mode === 'averages') return t;
-    if (segment < 0 || segment >= this.data.meta.tracks.n_segments[t]) return -1;
-    return this.trackStart[t] + segment;
+    return this.data ? this.data.indexOf(trackId, segment) : -1;
+  }
+
+  // track id -> track index, and each track's first point (Points), of the points shown.
+  get trackIndex() {
+    return this.data?.trackIndex;
+  }
+
+  get trackStart() {
+    return this.data?.trackStart;
   }
 }
 

@@ -12,8 +12,10 @@ export function linearScale(domain = [-1, 1], range = [0, 1]) {
 }
 
 // One axis: value -> t (log10 when asked and every value is positive, else a symmetric log) -> [-1, 1].
+// spread (optional, same length as values): each value stands for [v - spread, v + spread] (the
+// circles of track averages), so the axis covers those ends too and no circle is cut off.
 export class Axis {
-  constructor(values, { log = false } = {}) {
+  constructor(values, { log = false, spread = null } = {}) {
     let min = Infinity;
     let max = -Infinity;
     for (let i = 0; i < values.length; i++) {
@@ -23,8 +25,16 @@ export class Axis {
     }
     this.log = log ? (min > 0 ? 'log' : 'symlog') : null;
     this.c = Math.max(Math.abs(min), Math.abs(max), 1e-12) * 1e-3; // symlog's linear zone
-    const lo = values.length ? this.forward(min) : 0;
-    const hi = values.length ? this.forward(max) : 1;
+    let lo = values.length ? this.forward(min) : 0;
+    let hi = values.length ? this.forward(max) : 1;
+    if (spread) {
+      for (let i = 0; i < values.length; i++) {
+        const s = Math.abs(spread[i]) || 0;
+        // on a log axis a circle's lower end may be <= 0: it cannot be shown, its centre can
+        if (this.log !== 'log' || values[i] - s > 0) lo = Math.min(lo, this.forward(values[i] - s));
+        hi = Math.max(hi, this.forward(values[i] + s));
+      }
+    }
     const span = hi - lo || Math.abs(hi) || 1;
     this.lo = lo - span * 0.05;
     this.hi = hi + span * 0.05;

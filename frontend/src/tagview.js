@@ -1,7 +1,6 @@
 // The tag view: for one tag of one model, the collection's top-K segments by activation (each
 // playable, with its track) and the distribution of the tag's activation over all segments.
 
-import { getJSON } from './api.js';
 import { datalist, el, plural } from './dom.js';
 import { clock, fmt, sizeCanvas } from './heat.js';
 
@@ -9,7 +8,8 @@ const HIST_WIDTH = 360;
 const HIST_HEIGHT = 150;
 
 export class TagView {
-  constructor({ player, onTrack, onChange }) {
+  constructor({ source, player, onTrack, onChange }) {
+    this.source = source; // the data source (api.js)
     this.player = player;
     this.onTrack = onTrack; // open a track's view at a segment
     this.onChange = onChange; // patch of the state: {ptag, pk}
@@ -48,7 +48,7 @@ export class TagView {
     }
     this.message.textContent = 'Loading…';
     try {
-      const data = await getJSON(`/api/tag?${new URLSearchParams({ model, tag, k: String(k) })}`);
+      const data = await this.source.json('tag', { model, tag, k: String(k) });
       if (key !== this.key) return;
       this.data = data;
       this.message.textContent = `${data.tag} (${data.model}): the ${data.top.length} highest of ${plural(data.n_segments, 'segment')} in ${plural(data.n_tracks, 'track')}. Click a row to hear it.`;

@@ -1,12 +1,12 @@
 // Ground truth: per model tag that maps to the collection's own tags (MTG-Jamendo genre,
 // instrument and mood tags, or the files' genre), ROC-AUC and PR-AUC of the tracks' mean activation.
 
-import { getJSON } from './api.js';
 import { el } from './dom.js';
 import { fmt } from './heat.js';
 
 export class TruthView {
-  constructor({ onTag }) {
+  constructor({ source, onTag }) {
+    this.source = source; // the data source (api.js)
     this.onTag = onTag;
     this.key = '';
     this.message = el('div', { class: 'muted' });
@@ -25,7 +25,7 @@ export class TruthView {
     this.unmapped.replaceChildren();
     this.message.textContent = 'Loading…';
     try {
-      const data = await getJSON(`/api/ground-truth?model=${encodeURIComponent(model)}`);
+      const data = await this.source.json('ground-truth', { model });
       if (model !== this.key) return;
       this.render(data);
     } catch (error) {

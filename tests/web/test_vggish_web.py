@@ -192,9 +192,13 @@ def test_without_weights_the_explorer_says_what_to_download_and_run(page, monkey
     monkeypatch.setenv(ADDED_WEIGHTS_ENV, str(tmp_path))  # the shared collection: VGGish never extracted
     page.goto(f"{page.base_url}/")
     wait_idle(page)
-    note = page.text_content(".model-missing")
-    assert note == ("VGGish (AudioSet): weights missing: download https://storage.googleapis.com/audioset/vggish_model.ckpt "
-                    "and run: tagscape models add vggish-audioset vggish_model.ckpt")
+    # one short line, opened for what to download (a link) and run (issue 14)
+    assert page.text_content(".model-missing summary") == "VGGish (AudioSet): weights not added"
+    assert page.evaluate("document.querySelector('.model-missing summary').getBoundingClientRect().height") < 20
+    assert not page.is_visible(".model-missing code")
+    page.click(".model-missing summary")
+    assert page.get_attribute(".model-missing a", "href") == "https://storage.googleapis.com/audioset/vggish_model.ckpt"
+    assert page.text_content(".model-missing code") == "tagscape models add vggish-audioset vggish_model.ckpt"
     assert VGGISH not in page.evaluate("Array.from(document.querySelectorAll('#arch option'), (o) => o.textContent).join(' ')")
 
 

@@ -1,0 +1,321 @@
+// The explorer: one object owns the view state (mirrored in the URL), the maps and their feeds
+// (the order of requests and draws, feed.js), and hands every part of the page what it needs.
+// It reads data only through a data source (api.js: serverSource), so that another source (a
+// static export, a notebook widget) can stand in for the server.
+
+import { Analysis } from './analysis.js';
+import { query } from './api.js';
+import { Player } from './audio.js';
+import { Controls } from './controls.js';
+import { debounce, el, plural } from './dom.js';
+import { MapFeed } from './feed.js';
+import { highlightStamp, loadHighlight } from './highlight.js';
+import { linkedIndex, linkedSelection } from './link.js';
+import { Plot } from './plot.js';
+import { SelectionPanel } from './selection.js';
+import { SimilarPanel } from './similar.js';
+import { axisTitle, checkState, fromURL, plotKey, plotSpec, selectionParams, writeURL } from './state.js';
+
+const TOOLS = [['pan', 'pan & zoom'], ['lasso', 'lasso'], ['box', 'box']];
+
+export class Explorer {
+  // source: a data source (api.js); hook: window.tagscape, what tests and benchmarks read;
+  // layout: the page's parts (main.js): slots {controls, analyse, similar}, plotArea, dock, stage,
+  // playerBar, statusBar, errorBar, noticeBar, noticeText, tooltip.
+  constructor({ source, hook, layout }) {
+    this.source = source;
+    this.hook = hook;
+    this.layout = layout;
+    this.clientId = Math.random().toString(36).slice(2, 10);
+    this.state = fromURL();
+    this.catalog = null;
+    this.plots = [];
+    this.feeds = []; // feeds[i]: plot i's requests and draws, in order (feed.js)
+    this.tool = 'pan';
+    this.loading = 0;
+    this.writeUrlSoon = debounce(() => writeURL(this.state), 250);
+    this.handlers = this.plotHandlers();
+  }
+
+  async start() {
+    const { hook, layout } = this;
+    document.body.dataset.loading = '0';
+    try {
+      this.catalog = await this.source.json('models');
+    } catch (error) {
+      this.showError(`Cannot load the models: ${error.message}`);
+      return;
+    }
+    const extracted = this.catalog.models.filter((m) => m.extracted);
+    if (!extracted.length) {
+      this.showError('No model results in this collection yet: run tagscape extract, then reload.');
+      return;
+    }
+    const preferred = extracted.find((m) => m.model_id === 'musicnn-mtt') || extracted[0];
+    // Values the URL names that do not exist here (a typo, a model not extracted): the defaults, said.
+    const checked = checkState(this.state, this.catalog, preferred.model_id);
+    this.state = checked.state;
+    if (!this.state.model) this.state.model = preferred.model_id;
+    if (!this.state.model2) this.state.model2 = (extracted.find((m) => m.model_id !== this.state.model) || extracted[0]).model_id;
+    const update = (patch) => this.update(patch);
+    this.controls = new Controls(layout.slots.controls, this.catalog, update);
+    this.player = new Player(layout.playerBar);
+    this.selection = new SelectionPanel(this.controls.selectionBox, {
+      onClear: () => {
+        for (const plot of this.plots) plot.deselect();
+        this.selection.show(null, []);
+      },
+    });
+    this.renderTools(this.controls.tool);
+    this.analysis = new Analysis({ source: this.source, dock: layout.dock, stage: layout.stage, plotArea: layout.plotArea, slot: layout.slots.analyse,
+      catalog: this.catalog, player: this.player, plots: () => this.plots, getState: () => this.state, update });
+    this.similar = new SimilarPanel(layout.slots.similar, { player: this.player });
+    this.similar.plots = () => this.plots;
+    Object.assign(hook, { analysis: this.analysis, similar: this.similar, player: this.player, selection: this.selection, state: () => this.state, explorer: this });
+    this.update({ __restore: true });
+    this.showNotice(checked.notices);
+    hook.ready = true;
+    // Filter suggestions can wait until the first map is on screen.
+    this.idle().then(() => this.source.json('facets').then((facets) => this.controls.setFacets(facets)).catch(() => {}));
+  }
+
+  // -- the state ------------------------------------------------------------------------
+
+  // Apply a patch of the state: each plot's feed requests new points, redraws or restyles, as the
+  // new state needs (and drops what an older state asked for).
+  update(patch = {}) {
+    const restore = !!patch.__restore;
+    if (!restore) this.showNotice([]);
+    let state = { ...this.state, ...patch };
+    delete state.__restore;
+    const fix = this.controls.render(state);
+    if (fix) state = { ...state, ...fix };
+    this.state = state;
+    this.ensurePlots();
+    writeURL(state);
+    loadHighlight(state, () => this.update({})); // a track's-own-tag highlight: restyled when its tracks are known
+    this.feeds.forEach((feed, i) => feed.want(this.wantedView(i), { view: restore ? state[plotKey('view', i)] || null : null }));
+    this.controls.setHighlightValues(this.plots[0], state);
+    for (const plot of this.plots) plot.setMouseMode(this.tool);
+    this.analysis.render(state);
+  }
+
+  hasTag(index, tag) {
+    const model = this.catalog.models.find((m) => m.model_id === this.state[plotKey('model', index)]);
+    return !!tag && !!model?.tags?.includes(tag);
+  }
+
+  // The /api/points parameters of a plot; the same track selection for both plots.
+  requestParams(index) {
+    const { state } = this;
+    const spec = plotSpec(state, index);
+    const params = { model: spec.model, layer: spec.layer, projection: spec.proj, x: spec.x, y: spec.y, ...selectionParams(state) };
+    if (state.mode === 'averages') params.mode = 'averages';
+    if (state.color === 'tag' && this.hasTag(index, state.ctag)) params.value = state.ctag;
+    if (state.hl === 'tag' && this.hasTag(index, state.hlv)) params.rank = state.hlv;
+    return params;
+  }
+
+  // The axis titles of plot `index` when it has no points (the server then echoes "0" and "1").
+  emptyAxisTitles(index) {
+    const spec = plotSpec(this.state, index);
+    const layer = this.catalog.models.find((m) => m.model_id === spec.model)?.layers.find((l) => l.name === spec.layer);
+    return [axisTitle(spec.proj, spec.x, 0, layer?.labels), axisTitle(spec.proj, spec.y, 1, layer?.labels)];
+  }
+
+  // What plot `index` should show now: its feed requests and draws it (in order, latest wins).
+  wantedView(index) {
+    const { state } = this;
+    const params = this.requestParams(index);
+    const proj = state[plotKey('proj', index)];
+    return {
+      key: query(params),
+      params,
+      state,
+      layout: `${state.mode}|${state.logx}|${state.logy}`,
+      style: `${state.color}|${state.ctag}|${state.hl}|${state.hlv}|${highlightStamp(state)}`,
+      axisTitles: this.emptyAxisTitles(index),
+      loadingText: proj === 'tsne' || proj === 'umap' ? 'Loading… (a t-SNE / UMAP map is computed on first use: this can take a while)' : 'Loading…',
+    };
+  }
+
+  // -- maps and their feeds -------------------------------------------------------------
+
+  makeFeed(plot) {
+    const index = plot.index;
+    let started = 0;
+    let received = 0;
+    return new MapFeed(plot, {
+      fetch: async (params, options) => {
+        started = performance.now();
+        const data = await this.source.points({ ...params, client: `${this.clientId}-${index}` }, options);
+        received = performance.now();
+        return data;
+      },
+      onBusy: (delta) => this.setLoading(delta),
+      onError: (message) => {
+        this.hook.errors.push(message);
+        this.showError(message);
+      },
+      // Everything a map says about itself, from what it drew (with the state it drew).
+      onDrawn: (drawn, data, drawnState, fresh) => {
+        if (fresh) {
+          this.hook.timings[index] = { started, received, drawn: performance.now(), points: data.length, server: data.meta.server_seconds };
+          drawn.setTitle(`${data.meta.model} · ${data.meta.layer} · ${data.meta.projection}`);
+          this.controls.maps[index].setExplained(data.meta.explained_variance, drawnState);
+          this.markComputed(data.meta);
+          this.analysis.pointsLoaded(drawn, drawnState);
+        }
+        if (index === 0) this.controls.setHighlightValues(drawn, drawnState);
+        this.showError('');
+        this.updateStatus();
+      },
+    });
+  }
+
+  // A map the server just computed is no longer "missing" in the catalog: stored for the whole
+  // collection ('offline'), or computed on demand for these tracks and cached (the panel's
+  // "not computed yet: the first view computes it" would be stale either way).
+  markComputed(meta) {
+    if (meta.source !== 'offline' && meta.source !== 'on-demand') return;
+    const layer = this.catalog.models.find((m) => m.model_id === meta.model)?.layers.find((l) => l.name === meta.layer);
+    const entry = layer?.projections[meta.projection];
+    const now = meta.source === 'offline' ? 'fresh' : 'on-demand';
+    if (!entry || entry.offline === now) return;
+    entry.offline = now;
+    for (const [i, map] of this.controls.maps.entries()) if (i === 0 || this.state.compare) map.render(this.state);
+  }
+
+  ensurePlots() {
+    const wanted = this.state.compare ? 2 : 1;
+    const { plots, feeds } = this;
+    while (plots.length < wanted) {
+      const plot = new Plot(this.layout.plotArea, plots.length, this.handlers);
+      plots.push(plot);
+      feeds.push(this.makeFeed(plot));
+    }
+    while (plots.length > wanted) {
+      const plot = plots.pop();
+      feeds.pop().destroy();
+      plot.scatterplot.destroy();
+      plot.root.remove();
+      if (this.selection.plot === plot) this.selection.show(null, []);
+    }
+    this.layout.plotArea.classList.toggle('two', plots.length === 2);
+    this.hook.plots = plots;
+  }
+
+  otherPlot(plot) {
+    return this.plots.find((p) => p !== plot) || null;
+  }
+
+  // What a map's pointer does: hover plays and links, click opens, lasso selects, moves go to the URL.
+  plotHandlers() {
+    return {
+      onHover: (plot, i) => {
+        this.hook.hovered = { plot: plot.index, index: i, at: performance.now() };
+        this.showTooltip(plot, i);
+        const other = this.otherPlot(plot);
+        if (other) {
+          const j = linkedIndex(plot.data, i, other.data);
+          other.showHover(other.onScreen(j) ? j : null);
+        }
+        if (this.state.listen === 'hover') this.playPoint(plot, i);
+      },
+      onOut: (plot) => {
+        this.layout.tooltip.hidden = true;
+        this.otherPlot(plot)?.showHover(null);
+      },
+      onClick: (plot, i) => {
+        if (this.state.listen === 'click') this.playPoint(plot, i);
+        this.analysis.openFromPoint(plot, i);
+        this.similar.setSource(plot, i);
+      },
+      onSelect: (plot, points) => {
+        const other = this.otherPlot(plot);
+        if (other) {
+          if (points.length) other.select(linkedSelection(plot.data, points, other.data));
+          else other.deselect();
+        }
+        this.selection.show(plot, points);
+      },
+      onOverlay: (plot, ctx, width, height) => {
+        this.similar?.draw(ctx, plot, width, height);
+      },
+      onView: (plot) => {
+        const view = plot.getView();
+        this.state = { ...this.state, [plotKey('view', plot.index)]: view === '0.0000,0.0000,1.0000' ? '' : view };
+        this.writeUrlSoon();
+      },
+    };
+  }
+
+  playPoint(plot, i) {
+    const s = plot.data.info(i);
+    this.player.play({ trackId: s.trackId, segment: s.segment, start: s.start, end: s.end, model: plot.data.meta.model, info: s });
+  }
+
+  showTooltip(plot, i) {
+    const { tooltip } = this.layout;
+    const s = plot.data.info(i);
+    const [x, y] = plot.screenPosition(i);
+    const box = plot.frame.getBoundingClientRect();
+    tooltip.replaceChildren(el('b', { text: s.title }), el('div', { text: [s.artist, s.album].filter(Boolean).join(' — ') }),
+      el('div', { class: 'tt-time', text: s.end === null ? 'track average' : `segment ${s.segment + 1} · ${s.start.toFixed(2)}–${s.end.toFixed(2)} s` }));
+    tooltip.style.left = `${box.left + window.scrollX + x + 12}px`;
+    tooltip.style.top = `${box.top + window.scrollY + y + 12}px`;
+    tooltip.hidden = false;
+  }
+
+  renderTools(container) {
+    container.replaceChildren(el('div', { class: 'radios tools' }, TOOLS.map(([value, label]) => el('label', {},
+      el('input', { type: 'radio', name: 'tool', value, checked: this.tool === value, onchange: () => {
+        this.tool = value;
+        for (const plot of this.plots) plot.setMouseMode(value);
+      } }), ` ${label}`))),
+    el('div', { class: 'hint', text: 'Wheel: zoom · drag: pan · double-click: reset · shift+drag: lasso · Esc: clear selection' }));
+  }
+
+  // -- what the page says -----------------------------------------------------------------
+
+  updateStatus() {
+    const { plots, catalog } = this;
+    const parts = plots.map((plot, i) => {
+      const meta = plot.data?.meta;
+      if (!meta) return '';
+      const what = meta.mode === 'averages'
+        ? `${plural(meta.n_tracks, 'track')} (${meta.n_tracks === 1 ? 'average' : 'averages'} of ${plural(meta.n_segments, 'segment')})`
+        : `${plural(meta.n_tracks, 'track')} · ${plural(meta.n_segments, 'segment')}`;
+      return `${plots.length > 1 ? `map ${i + 1}: ` : ''}${what}`;
+    }).filter(Boolean);
+    const total = plots[0]?.data?.meta.tracks_total ?? catalog.collection.tracks;
+    this.layout.statusBar.textContent = `${parts.join(' | ')} of ${plural(total, 'track')} in ${catalog.collection.name}`;
+  }
+
+  showError(message) {
+    this.layout.errorBar.textContent = message;
+    this.layout.errorBar.hidden = !message;
+  }
+
+  // What the page did instead of what its URL asked (an unknown colour, model, ...): said once,
+  // until the next change of the controls.
+  showNotice(messages) {
+    this.layout.noticeText.textContent = messages.join(' ');
+    this.layout.noticeBar.hidden = !messages.length;
+  }
+
+  // The page's count of work under way (requests and draws): body[data-loading], what tests wait on.
+  setLoading(delta) {
+    this.loading += delta;
+    this.hook.loading = this.loading;
+    document.body.dataset.loading = String(this.loading);
+    document.body.classList.toggle('busy', this.loading > 0);
+  }
+
+  idle() {
+    return new Promise((resolve) => {
+      const check = () => (this.loading ? setTimeout(check, 50) : resolve());
+      check();
+    });
+  }
+}
