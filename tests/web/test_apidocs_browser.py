@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tagscape.web.apidocs import VIEWER, VIEWER_FILES, viewer_built
 
 
@@ -20,8 +18,7 @@ def _routes(app) -> set[tuple[str, str]]:
 
 
 def test_the_docs_page_loads_the_bundled_viewer(app, client):
-    if not viewer_built(app.static_folder):
-        pytest.skip("the explorer's assets are not built: make frontend")
+    assert viewer_built(app.static_folder), "the API viewer is not built: run make frontend (npm ci && npm run build in frontend/)"
     page = client.get("/api/docs")
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
@@ -44,8 +41,7 @@ def test_without_the_viewer_the_page_says_how_to_build_it(collection_dir, tmp_pa
 
 
 def test_api_docs_lists_every_route_in_chromium(page, app):
-    if not viewer_built(app.static_folder):
-        pytest.skip("the explorer's assets are not built: make frontend")
+    assert viewer_built(app.static_folder), "the API viewer is not built: run make frontend (npm ci && npm run build in frontend/)"
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     page.goto(f"{page.base_url}/api/docs")
