@@ -13,13 +13,17 @@ DIST := src/tagscape/web/static/dist/explorer.js
 FRONTEND_SOURCES := $(wildcard frontend/src/*) frontend/package.json frontend/package-lock.json frontend/vite.config.js
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test test-fast test-numeric install weights clean bench bench-web bench-load chromium frontend docs
+.PHONY: demo test test-js test-fast test-numeric install weights clean bench bench-web bench-load chromium frontend docs
 
 demo: install
 	$(BIN)/tagscape demo $(DEMO_DIR) --port $(PORT) $(DEMO_FLAGS)
 
-test: install docs
+test: install docs test-js
 	$(BIN)/python -m pytest -q
+
+# The explorer's own checks, first (a few seconds): ESLint, then node --test of its pure modules.
+test-js: $(DIST)
+	cd frontend && npm run lint && npm test
 
 # The documentation site (docs/, mkdocs.yml) into build/site/, warnings as errors (a few seconds).
 docs: $(STAMP)
