@@ -43,8 +43,7 @@ export class Player {
       el('div', { class: 'np-what' }, this.title, this.detail, el('div', { class: 'np-where' }, this.range, this.credits)), this.tags, el('div', { class: 'np-audio' }, this.audio, this.hint)));
     this.current = null;
     this.tagRequest = null;
-    this.trackRequest = null;
-    this.trackCache = new Map(); // track id -> its metadata, the oldest first
+    this.trackCache = new Map(); // track id -> the promise of its metadata, the oldest first
     this.track = null; // the playing track's metadata, once loaded
     this.modelTags = []; // the tag names of the model's top tags shown
     this.audio.addEventListener('loadedmetadata', () => this.alignRemote());
@@ -101,26 +100,29 @@ export class Player {
 
   // The playing track's year, credits and own tags (GET /api/tracks/<id>, kept for TRACK_CACHE tracks).
   loadTrack(trackId) {
-    const cached = this.trackCache.get(trackId);
-    if (cached) {
-      this.showTrack(cached);
-      return;
+    if (this.track?.track_id !== trackId) {
+      this.track = null;
+      this.credits.replaceChildren();
+      this.ownRow.replaceChildren();
     }
-    if (this.trackRequest?.trackId === trackId) return; // already on its way
-    this.trackRequest?.abort();
-    this.track = null;
-    this.credits.replaceChildren();
-    this.ownRow.replaceChildren();
-    const request = new AbortController();
-    request.trackId = trackId;
-    this.trackRequest = request;
-    getJSON(`/api/tracks/${trackId}`, { signal: request.signal }).then((track) => {
-      this.trackCache.set(trackId, track);
-      if (this.trackCache.size > TRACK_CACHE) this.trackCache.delete(this.trackCache.keys().next().value);
+    const show = () => this.trackMeta(trackId).then((track) => {
       if (this.current?.trackId === trackId) this.showTrack(track);
-    }).catch(() => {}).finally(() => {
-      if (this.trackRequest === request) this.trackRequest = null;
-    });
+    }).catch(() => {});
+    // Hovering sweeps over many tracks: ask only for one still playing a moment later.
+    if (this.trackCache.has(trackId)) show();
+    else setTimeout(() => this.current?.trackId === trackId && show(), 80);
+  }
+
+  // A track's metadata, tags and credits (GET /api/tracks/<id>), asked once for the last TRACK_CACHE tracks.
+  trackMeta(trackId) {
+    let promise = this.trackCache.get(trackId);
+    if (!promise) {
+      promise = getJSON(`/api/tracks/${trackId}`);
+      promise.catch(() => this.trackCache.delete(trackId));
+      this.trackCache.set(trackId, promise);
+      if (this.trackCache.size > TRACK_CACHE) this.trackCache.delete(this.trackCache.keys().next().value);
+    }
+    return promise;
   }
 
   showTrack(track) {

@@ -30,15 +30,16 @@ export function tagKey(text) {
   return String(text || '').toLocaleLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
 }
 
-// A track's descriptive tags from GET /api/tracks/<id>: [{kind, value}], genres split, each
-// (kind, value) once, in the order of DESCRIPTIVE_KINDS.
+// A track's descriptive tags from GET /api/tracks/<id>: [{kind, value}], genres split, in the
+// order of DESCRIPTIVE_KINDS; a tag that two kinds name (genre Electronic, style electronic)
+// once, under its first kind and spelling.
 export function ownTags(track) {
   const tags = track?.tags || {};
   const out = [];
   const seen = new Set();
   const add = (kind, value) => {
-    const key = `${kind}\u0000${tagKey(value)}`;
-    if (tagKey(value) && !seen.has(key)) {
+    const key = tagKey(value);
+    if (key && !seen.has(key)) {
       seen.add(key);
       out.push({ kind, value });
     }

@@ -1,14 +1,19 @@
 // The track view: one track's taggram as a heatmap (tags x time, tags ordered by mean
 // activation), a playhead that follows the audio, cells that play their segment, and the
-// models' agreement on the track's top tags.
+// models' agreement on the track's top tags; the track's own tags (its files' genre, mood, ...;
+// MTG-Jamendo's) beside them, those a model's top tags name marked (on the heatmap's labels too).
 
+import './trackview.css';
 import { getJSON } from './api.js';
 import { el, plural } from './dom.js';
 import { clock, fmt, paintCells, sizeCanvas, viridis } from './heat.js';
+import { ownTags, tagKey } from './tracktags.js';
 
 const LABEL_WIDTH = 128;
 const ROW_HEIGHT = 9;
 const AXIS_HEIGHT = 16;
+const TOP = 10; // the model's top tags (by mean) that the track's own tags are matched against
+const MATCH_COLOR = '#7ee2a8';
 
 export class TrackView {
   constructor({ player, onTag, onMark }) {
@@ -23,8 +28,10 @@ export class TrackView {
     this.title = el('div', { class: 'tv-title' });
     this.playButton = el('button', { type: 'button', id: 'play-track', text: '▶ whole track', onclick: () => this.playTrack() });
     this.agreement = el('div', { class: 'tv-agreement', id: 'agreement' });
+    this.own = el('div', { class: 'tv-own', id: 'tv-own-tags' });
+    this.ownKeys = new Set(); // tagKey of each of the track's own tags
     this.root = el('div', { class: 'trackview' },
-      el('div', { class: 'tv-head' }, this.title, this.playButton),
+      el('div', { class: 'tv-head' }, this.title, this.playButton), this.own,
       el('div', { class: 'tv-scroll' }, el('div', { class: 'tv-canvas' }, this.heat, this.playhead)),
       this.info, this.agreement);
     this.heat.addEventListener('mousemove', (event) => this.hover(event));
@@ -42,20 +49,46 @@ export class TrackView {
     this.data = null;
     this.title.replaceChildren(el('span', { class: 'muted', text: 'Loading…' }));
     this.agreement.replaceChildren();
+    this.own.replaceChildren();
+    this.ownKeys = new Set();
+    this.ownList = null;
     this.heat.hidden = true;
     const request = this.key;
+    this.player.trackMeta(trackId).then((track) => {
+      if (request === this.key) this.showOwn(track);
+    }).catch(() => {});
     try {
       const data = await getJSON(`/api/tracks/${trackId}/taggram?model=${encodeURIComponent(model)}`);
       if (request !== this.key) return;
       this.data = data;
       this.title.replaceChildren(el('b', { text: data.title || `track ${trackId}` }), el('span', { class: 'muted', text: ` ${[data.artist, data.album].filter(Boolean).join(' — ')} · ${model} · ${plural(data.n_segments, 'segment')} of ${data.segment_seconds.toFixed(2)} s` }));
       this.draw();
+      this.markOwn();
       this.follow();
     } catch (error) {
       if (request === this.key) this.title.replaceChildren(el('span', { class: 'error-text', text: error.message }));
       return;
     }
     this.loadAgreement(trackId, request);
+  }
+
+  // The track's own tags (GET /api/tracks/<id>, through the player's cache).
+  showOwn(track) {
+    this.ownList = ownTags(track);
+    this.ownKeys = new Set(this.ownList.map((t) => tagKey(t.value)));
+    this.markOwn();
+    if (this.data) this.draw();
+  }
+
+  // The own tags' row, each marked when it is among the model's top TOP tags; the agreement
+  // lists' tags marked when the track's own tags name them.
+  markOwn() {
+    if (!this.ownList) return;
+    const top = new Set((this.data?.tags || []).slice(0, TOP).map(tagKey));
+    const said = this.ownList.length ? `the track's own tags (✓ among ${this.data ? `${this.data.model}'s` : "the model's"} top ${TOP}):` : "the track's own tags: none";
+    this.own.replaceChildren(el('span', { class: 'muted', text: said }),
+      ...this.ownList.map(({ kind, value }) => el('span', { class: `own-tag${top.has(tagKey(value)) ? ' match' : ''}`, title: `${kind}: ${value}`, dataset: { kind } }, value)));
+    for (const li of this.agreement.querySelectorAll('li[data-key]')) li.classList.toggle('match', this.ownKeys.has(li.dataset.key));
   }
 
   cellWidth() {
@@ -81,8 +114,11 @@ export class TrackView {
     ctx.font = '9px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'right';
-    ctx.fillStyle = '#c8d0da';
-    data.tags.forEach((tag, r) => ctx.fillText(tag, LABEL_WIDTH - 4, r * ROW_HEIGHT + ROW_HEIGHT / 2));
+    data.tags.forEach((tag, r) => {
+      const own = this.ownKeys.has(tagKey(tag)); // a tag the track's own tags name too
+      ctx.fillStyle = own ? MATCH_COLOR : '#c8d0da';
+      ctx.fillText(own ? `✓ ${tag}` : tag, LABEL_WIDTH - 4, r * ROW_HEIGHT + ROW_HEIGHT / 2);
+    });
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
     ctx.fillStyle = '#8b97a6';
@@ -194,7 +230,7 @@ export class TrackView {
     }
     const columns = body.models.map((m) => el('div', { class: 'ag-model', dataset: { model: m.model } },
       el('div', { class: 'ag-name', text: `${m.model} (${m.dataset})` }),
-      el('ol', {}, m.top.map((t) => el('li', {}, el('span', { class: 'ag-bar', style: { width: `${Math.round(t.activation * 60)}px` } }), ` ${t.tag} `, el('span', { class: 'muted', text: t.activation.toFixed(2) }))))));
+      el('ol', {}, m.top.map((t) => el('li', { dataset: { key: tagKey(t.tag) } }, el('span', { class: 'ag-bar', style: { width: `${Math.round(t.activation * 60)}px` } }), ` ${t.tag} `, el('span', { class: 'muted', text: t.activation.toFixed(2) }))))));
     const pairs = body.pairs.map((p) => el('li', { dataset: { a: p.a, b: p.b } },
       el('b', { text: `${p.a} vs ${p.b}` }),
       p.spearman === null && p.kendall === null
@@ -207,5 +243,6 @@ export class TrackView {
       el('p', { class: 'muted explain', text: 'Each pair is compared over the tags both models have (all 50 for models trained on the same dataset; the shared names such as rock, pop, electronic for MSD vs MTT). '
         + 'Spearman ρ and Kendall τ measure how alike the two rankings of those tags are (1: the same order, 0: unrelated, -1: reversed); '
         + 'the top-k overlap is the share of one model\'s k strongest shared tags that are also among the other\'s.' }));
+    this.markOwn();
   }
 }

@@ -136,7 +136,7 @@ def spec() -> dict:
                 "parameters": [*SELECTION, _q("offset", "First track of the page.", {**INT64, "default": 0}),
                                _q("page_size", "Tracks per page.", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 500}),
                                _q("fields", "Only these fields of each track, comma-separated (e.g. `track_id` for just the ids).",
-                                  {"type": "string", "pattern": f"^({'|'.join(TRACK_FIELDS)})(,({'|'.join(TRACK_FIELDS)}))*$"})],
+                                  {"type": "string", "pattern": f"^$|^({'|'.join(TRACK_FIELDS)})(,({'|'.join(TRACK_FIELDS)}))*$"})],
                 "responses": {"200": {"description": "a page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TrackPage"}}}}, "400": ERROR},
             }},
             "/api/facets": {"get": {

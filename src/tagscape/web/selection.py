@@ -33,9 +33,8 @@ def fields_arg(name: str) -> tuple[str, ...] | None:
     raw = str_arg(name)
     if raw is None:
         return None
-    fields = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
-    unknown = [field for field in fields if field not in TRACK_FIELDS]
-    if unknown or not fields:
+    fields = tuple(dict.fromkeys(raw.split(",")))
+    if any(field not in TRACK_FIELDS for field in fields):
         raise UsageError(f"parameter {name!r} takes track fields among {', '.join(TRACK_FIELDS)}; got {raw[:80]!r}")
     return fields
 
