@@ -277,7 +277,7 @@ def _upgrade_note(counts, data_dir) -> str:
 @click.option("--method", "methods", multiple=True, type=click.Choice(["pca", "std-pca", "tsne", "umap"]), help="Method (repeatable). Default: all four.")
 @click.option("--seed", default=0, show_default=True, help="Random state of the maps.")
 @click.option("--refit", is_flag=True, help="Fit again from scratch instead of placing new tracks into the existing maps.")
-@click.option("--report", is_flag=True, help="Print each map's trustworthiness and kept 10-NN (on a sample).")
+@click.option("--report", is_flag=True, help="Print each map's trustworthiness, kept 10-NN and hubness (skewness of the 10-occurrence) of the layer and the map, on a sample.")
 @click.option("--clusters", "show_clusters", is_flag=True, help="Print each map's clusters (HDBSCAN), named by the tags most over-represented in them.")
 @click.option("--cluster-space", type=click.Choice(["map", "layer"]), default="map", show_default=True,
               help="Cluster the 2D map as drawn, or the layer's vectors (cosine).")
@@ -286,8 +286,8 @@ def project(collection_path: Path, models: tuple[str, ...], layers: tuple[str, .
     """Compute the whole collection's 2D maps (new tracks are placed into existing maps)."""
     from tagscape.collection import open_collection
     from tagscape.models.registry import get_model
+    from tagscape.analysis.trust import map_trust
     from tagscape.projections.maps import MapStore
-    from tagscape.projections.quality import map_quality
 
     with open_collection(collection_path) as collection:
         model_ids = list(models) or collection.store.result_models()
@@ -310,8 +310,9 @@ def project(collection_path: Path, models: tuple[str, ...], layers: tuple[str, .
                     if report:
                         values = collection.layer(model_id, layer).values
                         coords = maps.load(model_id, layer, method)["coords"][:, :2]
-                        quality = map_quality(values, coords)
-                        line += f"  trustworthiness {quality.trustworthiness:.3f}  10-NN kept {quality.knn_kept:.3f}  (sample {quality.n_points})"
+                        trust = map_trust(high=values, low=coords, k=10, sample=5000)
+                        line += (f"  trustworthiness {trust['trustworthiness']:.3f}  10-NN kept {trust['knn_kept']:.3f}  "
+                                 f"hubness {trust['hubness_layer']:.2f} (layer) {trust['hubness_map']:.2f} (map)  (sample {trust['sample']})")
                     rows.append(line)
                     click.echo(line)
                     if show_clusters:

@@ -217,8 +217,9 @@ def test_project_prints_the_clusters(planted_collection):
     from tagscape.cli import main
 
     result = CliRunner().invoke(main, ["project", "-c", str(planted_collection), "-m", "vggish-audioset", "--layer", "embeddings",
-                                       "--method", "pca", "--clusters"])
+                                       "--method", "pca", "--clusters", "--report"])
     assert result.exit_code == 0, result.output
+    assert "trustworthiness" in result.output and "hubness" in result.output and " (layer) " in result.output
     assert "3 clusters (map space)" in result.output and "named by musicnn-msd" in result.output
     for tags in GROUP_TAGS.values():
         assert any(set(line.split(")  ")[-1].split("  [")[0].split(" · ")) == set(tags) for line in result.output.splitlines())
