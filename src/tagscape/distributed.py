@@ -126,9 +126,8 @@ def _cpu_count() -> int:
     return CPU_COUNT
 
 
-def _threads_here(config: WorkerConfig) -> int:
-    if config.threads:
-        return config.threads
+def _cores_here(config: WorkerConfig) -> int:
+    """The cores one task of this worker may use: the host's share per worker thread."""
     from distributed import get_worker
     from distributed.comm import get_address_host
 
@@ -145,13 +144,13 @@ def worker_extractor(config: WorkerConfig):
     """
     from tagscape.pipeline import Extractor
 
-    threads = _threads_here(config)
-    key = (config.model_ids, threads, config.device, config.batch_size)
+    threads, cores = config.threads, (None if config.threads else _cores_here(config))
+    key = (config.model_ids, threads, cores, config.device, config.batch_size)
     with _extractors_lock:
         extractor = _extractors.get(key)
         if extractor is None:
             _extractors.clear()
-            extractor = _extractors[key] = Extractor(config.model_ids, threads=threads, batch_size=config.batch_size, device=config.device)
+            extractor = _extractors[key] = Extractor(config.model_ids, threads=threads, cores=cores, batch_size=config.batch_size, device=config.device)
     return extractor
 
 

@@ -8,7 +8,6 @@ the next run picks up exactly the tracks that are still missing.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -17,7 +16,7 @@ from dataclasses import dataclass, field
 
 from tagscape.collection import Collection
 from tagscape.errors import TagscapeError, UsageError
-from tagscape.pipeline import Analysis, Extractor, resolve_models
+from tagscape.pipeline import Analysis, Extractor, available_cores, resolve_models
 from tagscape.work import WorkItem, analyze_item
 
 
@@ -35,9 +34,10 @@ ExtractProgress = Callable[[int, int, float], None] | None
 _worker_extractor: Extractor | None = None
 
 
-def _init_worker(model_ids: Sequence[str], threads: int | None, device: str | None = None, batch_size: int | None = None) -> None:
+def _init_worker(model_ids: Sequence[str], options: dict) -> None:
+    """``options``: the keyword arguments of :class:`Extractor` (threads, cores, device, batch_size)."""
     global _worker_extractor
-    _worker_extractor = Extractor(model_ids, threads=threads, device=device, batch_size=batch_size)
+    _worker_extractor = Extractor(model_ids, **options)
 
 
 def _run_item(item: WorkItem) -> tuple[WorkItem, Analysis | None, str | None]:
@@ -78,13 +78,13 @@ def _record(collection: Collection, item: WorkItem, analysis: Analysis | None, r
     report.audio_seconds += analysis.duration_seconds
 
 
-def _results_in_process(items: list[WorkItem], model_ids, threads, device=None, batch_size=None) -> Iterator[tuple]:
-    _init_worker(model_ids, threads, device, batch_size)
+def _results_in_process(items: list[WorkItem], model_ids, options: dict) -> Iterator[tuple]:
+    _init_worker(model_ids, options)
     for item in items:
         yield _run_item(item)
 
 
-def _results_in_pool(items: list[WorkItem], model_ids, threads, workers: int, device=None, batch_size=None) -> Iterator[tuple]:
+def _results_in_pool(items: list[WorkItem], model_ids, options: dict, workers: int) -> Iterator[tuple]:
     """Run items over a process pool, at most ``2 * workers`` in flight; survive a dying worker.
 
     When a worker dies (killed, out of memory, a crash in native code) the pool is rebuilt and
@@ -97,7 +97,7 @@ def _results_in_pool(items: list[WorkItem], model_ids, threads, workers: int, de
     while queue or suspects:
         solo = bool(suspects)
         batch_workers = 1 if solo else workers
-        pool = ProcessPoolExecutor(batch_workers, mp_context=context, initializer=_init_worker, initargs=(model_ids, threads, device, batch_size))
+        pool = ProcessPoolExecutor(batch_workers, mp_context=context, initializer=_init_worker, initargs=(model_ids, options))
         in_flight: dict[Future, WorkItem] = {}
         try:
             while queue or suspects or in_flight:
@@ -142,7 +142,8 @@ def extract_collection(
     workers : int
         Processes analysing files in parallel (1: in this process).
     threads : int, optional
-        ONNX Runtime threads per model in each worker; default ``cpu_count // workers``.
+        ONNX Runtime threads per model in each worker; default: the worker's share of the cores
+        (``cores // workers``) divided among its models (see :class:`~tagscape.pipeline.Extractor`).
     retry_failed : bool
         Also retry tracks that failed before with the same content.
     scheduler : str, optional
@@ -183,11 +184,12 @@ def extract_collection(
 
         results = results_on_dask(items, model_ids, scheduler=scheduler, threads=threads, device=device, batch_size=batch_size, on_connect=on_connect)
     else:
-        threads = threads or max(1, (os.cpu_count() or 1) // workers)
+        # Each worker gets its share of the cores; its extractor spreads them over its models.
+        options = dict(threads=threads, cores=max(1, available_cores() // workers), device=device, batch_size=batch_size)
         if workers == 1:
-            results = _results_in_process(items, model_ids, threads, device, batch_size)
+            results = _results_in_process(items, model_ids, options)
         else:
-            results = _results_in_pool(items, model_ids, threads, workers, device, batch_size)
+            results = _results_in_pool(items, model_ids, options, workers)
     with closing(results):
         for i, (item, analysis, reason) in enumerate(results, start=1):
             _record(collection, item, analysis, reason, report)

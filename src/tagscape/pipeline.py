@@ -10,6 +10,7 @@ import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,8 +19,8 @@ from threadpoolctl import threadpool_limits
 from tagscape.audio.decode import stream_audio_multi
 from tagscape.audio.mel import MelParams, PatchStream
 from tagscape.errors import UsageError
-from tagscape.models.registry import ModelSpec, default_models, get_model
 from tagscape.models.devices import parse_device
+from tagscape.models.registry import ModelSpec, default_models, get_model
 from tagscape.models.session import Tagger, load_tagger
 
 #: Threads of numpy's BLAS while a file is analysed (None: BLAS's own default).
@@ -98,7 +99,12 @@ class Extractor:
     models : sequence of str, optional
         Model ids; all default models when omitted.
     threads : int, optional
-        ONNX Runtime intra-op threads per model (default: ONNX Runtime's choice).
+        ONNX Runtime intra-op threads per model. Default on the CPU: ``cores`` for one model;
+        for several, which then run side by side (one thread each, see :class:`_Lanes`),
+        ``cores // len(models)``, at least 1.
+    cores : int, optional
+        Cores this extractor may use (default: those this process may run on); a pool of
+        workers gives each its share.
     batch_size : int, optional
         Patches per network call (default: the device's, 1 on the CPU, where VGGish takes
         :data:`~tagscape.models.session.VGGISH_BATCH_SIZE`).
@@ -106,10 +112,19 @@ class Extractor:
         ``cpu`` (default) or ``cuda[:N]`` (needs onnxruntime-gpu).
     """
 
-    def __init__(self, models: Sequence[str] | None = None, *, threads: int | None = None, batch_size: int | None = None, device: str | None = None):
+    def __init__(self, models: Sequence[str] | None = None, *, threads: int | None = None, cores: int | None = None,
+                 batch_size: int | None = None, device: str | None = None):
         self.specs = resolve_models(models)
         self.device = parse_device(device)
         self.batch_size = batch_size or self.device.batch_size
+        # On the CPU several models run side by side, each in a thread of its own with one ONNX
+        # Runtime thread: the convolutions are compute-bound and one thread per model wastes
+        # none of a core on splitting each call (bench/vs_essentia.py --timing: four models
+        # on 2 cores, see the CHANGELOG). A GPU takes the calls one after the other.
+        self.side_by_side = self.device.kind == "cpu" and len(self.specs) > 1
+        if threads is None and self.device.kind == "cpu":
+            budget = cores or available_cores()
+            threads = max(1, budget // len(self.specs)) if self.side_by_side else budget
         self.taggers: dict[str, Tagger] = {
             spec.model_id: load_tagger(spec, threads=threads, batch_size=batch_size, device=self.device) for spec in self.specs
         }
@@ -151,8 +166,7 @@ class Extractor:
             batch = np.concatenate(pending[params])
             pending[params] = []
             for model_id in groups[params]:
-                for name, value in self.taggers[model_id](batch).items():
-                    results[model_id].setdefault(name, []).append(value)
+                lanes.submit(model_id, batch)
 
         # The front end (decode, resample, log-mel) runs in a thread of its own, a few chunks ahead
         # of the networks: PyAV, soxr, numpy and ONNX Runtime release the GIL, so decoding the next
@@ -160,8 +174,9 @@ class Extractor:
         # the same order and batches, so every output is bit for bit what a serial run gives.
         resamplers = tuple(dict.fromkeys(params.resampler for params in groups))
         n_samples = dict.fromkeys(resamplers, 0)
-        for params, patches, flush in _front_end_ahead(path, streams, sr=sr.pop(), resamplers=resamplers, n_samples=n_samples):
-            run(params, patches, flush=flush)
+        with _Lanes({spec.model_id: self.taggers[spec.model_id] for spec in specs}, results, side_by_side=self.side_by_side) as lanes:
+            for params, patches, flush in _front_end_ahead(path, streams, sr=sr.pop(), resamplers=resamplers, n_samples=n_samples):
+                run(params, patches, flush=flush)
 
         analysis = Analysis(path=str(path), duration_seconds=max(n_samples.values()) / next(iter(groups)).sr)
         for spec in specs:
@@ -171,6 +186,73 @@ class Extractor:
             }
             analysis.models[spec.model_id] = ModelOutput(spec, layers)
         return analysis
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the platform tells it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+#: Batches a model's lane may hold before the front end waits for it: bounds memory on long
+#: files, where the networks are slower than decoding.
+LANE_AHEAD = 4
+
+
+class _Lanes:
+    """Each model's network calls, in order, in a thread of the model's own (or, for one model or
+    a GPU, in the caller's thread).
+
+    Every model sees the same batches in the same order as in a serial loop, and its outputs
+    are appended in that order, so the layers are what a serial run with the same threads per
+    model gives. The first error of any model is raised when the lanes close.
+    """
+
+    def __init__(self, taggers: dict[str, Tagger], results: dict[str, dict[str, list[np.ndarray]]], *, side_by_side: bool):
+        self.taggers = taggers
+        self.results = results
+        self.executors: dict[str, ThreadPoolExecutor] = {}
+        self.slots: dict[str, threading.BoundedSemaphore] = {}
+        self.futures: list[Future] = []
+        if side_by_side:
+            for model_id in taggers:
+                self.executors[model_id] = ThreadPoolExecutor(1, thread_name_prefix=f"tagscape-{model_id}")
+                self.slots[model_id] = threading.BoundedSemaphore(LANE_AHEAD)
+
+    def _call(self, model_id: str, batch: np.ndarray) -> None:
+        for name, value in self.taggers[model_id](batch).items():
+            self.results[model_id].setdefault(name, []).append(value)
+
+    def submit(self, model_id: str, batch: np.ndarray) -> None:
+        executor = self.executors.get(model_id)
+        if executor is None:
+            self._call(model_id, batch)
+            return
+        for future in self.futures:  # a model that failed stops the file now, not at its end
+            if future.done() and future.exception() is not None:
+                raise future.exception()
+        slot = self.slots[model_id]
+        slot.acquire()
+        try:
+            future = executor.submit(self._call, model_id, batch)
+        except BaseException:
+            slot.release()
+            raise
+        future.add_done_callback(lambda _f: slot.release())
+        self.futures = [f for f in self.futures if not f.done() or f.exception() is not None] + [future]
+
+    def __enter__(self) -> "_Lanes":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        for executor in self.executors.values():
+            executor.shutdown(wait=True, cancel_futures=exc is not None)
+        if exc is None:
+            for future in self.futures:
+                if not future.cancelled() and future.exception() is not None:
+                    raise future.exception()
 
 
 #: Chunks the front end may run ahead of the networks (each about 4 s of audio): enough to keep

@@ -1,5 +1,6 @@
-"""The front end decodes ahead of the networks in a thread of its own; outputs must be exactly
-those of the serial loop (same patches, same order, same batches), and errors surface as before."""
+"""The front end decodes ahead of the networks in a thread of its own, and several models run
+side by side, each in its own thread; outputs must be exactly those of the serial loop (same
+patches, same order, same batches, same threads per model), and errors surface as before."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from conftest import MUSIC, chord, write_audio
 from tagscape.audio.decode import stream_audio_multi
 from tagscape.audio.mel import PatchStream
 from tagscape.errors import AudioError
-from tagscape.pipeline import BLAS_THREADS, Extractor
+from tagscape.pipeline import BLAS_THREADS, Extractor, _Lanes
 
 MODELS = ("musicnn-msd", "vgg-mtt")
 
@@ -48,6 +49,7 @@ def _serial(extractor: Extractor, path) -> dict[str, dict[str, np.ndarray]]:
 
 @pytest.mark.parametrize("name", ["metal.mp3", "ambient.flac", "choir.ogg"])
 def test_outputs_equal_the_serial_loop_bit_for_bit(extractor, name):
+    assert extractor.side_by_side  # the models' lanes are what is compared with the serial loop
     path = MUSIC / name
     expected = serial(extractor, path)
     analysis = extractor.analyze(path)
@@ -63,3 +65,21 @@ def test_a_truncated_file_still_fails_with_its_reason(extractor, tmp_path):
     with pytest.raises(AudioError, match="truncated"):
         extractor.analyze(path)
     assert extractor.analyze(MUSIC / "piano.mp3").models["vgg-mtt"].n_segments == 6  # the extractor is still usable
+
+
+def test_several_models_share_the_cores_one_thread_each():
+    four = Extractor(("musicnn-msd", "musicnn-mtt", "vgg-msd", "vgg-mtt"), cores=2)
+    assert four.side_by_side
+    assert {t.session.get_session_options().intra_op_num_threads for t in four.taggers.values()} == {1}
+    one = Extractor(("vgg-mtt",), cores=2)
+    assert not one.side_by_side
+    assert one.taggers["vgg-mtt"].session.get_session_options().intra_op_num_threads == 2
+
+
+def test_a_model_that_fails_in_its_lane_fails_the_file(extractor):
+    results = {model_id: {} for model_id in MODELS}
+    wrong = np.zeros((1, 10, 10), np.float32)  # ONNX Runtime rejects the shape inside the lane's thread
+    with pytest.raises(Exception, match="(?i)dimension|shape|invalid"):
+        with _Lanes(extractor.taggers, results, side_by_side=True) as lanes:
+            lanes.submit("vgg-mtt", wrong)
+    assert results["vgg-mtt"] == {}
