@@ -721,15 +721,16 @@ class Bench:
         say(f"all models, {max_threads} threads, seconds per patch by batch size: " + ", ".join(f"{b}: {1000 * s:.1f} ms" for b, s in per_batch.items()))
         say(f"fastest batch size overall: {self.best_batch} (DEFAULT_BATCH_SIZE is {DEFAULT_BATCH_SIZE})")
 
-    def _e2e(self, label: str, batch_size: int, *, spin: bool | None = None, blas_default: bool = False) -> float:
-        """``blas_default``: numpy's BLAS at its own thread count instead of ``pipeline.BLAS_THREADS``."""
+    def _e2e(self, label: str, batch_size: int, *, spin: bool | None = None, blas_default: bool = False, side_by_side: bool | None = None) -> float:
+        """``blas_default``: numpy's BLAS at its own thread count instead of ``pipeline.BLAS_THREADS``;
+        ``side_by_side=False``: the models one after the other, each on all cores (shipped before)."""
         self.quiet()
         from tagscape import pipeline
         from tagscape.pipeline import Extractor
 
         set_variant(spin=spin)
         t = time.perf_counter()
-        extractor = Extractor(batch_size=batch_size)
+        extractor = Extractor(batch_size=batch_size, side_by_side=side_by_side)
         load_s = time.perf_counter() - t
         set_variant()
         shipped, pipeline.BLAS_THREADS = pipeline.BLAS_THREADS, (None if blas_default else pipeline.BLAS_THREADS)
@@ -754,6 +755,8 @@ class Bench:
         for b in sizes:
             notes = [n for n, cond in (("default", b == DEFAULT_BATCH_SIZE), ("fastest in sweep", b == self.best_batch)) if cond]
             self.e2e[b] = self._e2e(f"batch {b}" + (f" ({', '.join(notes)})" if notes else ""), b)
+        serial = self._e2e(f"batch {DEFAULT_BATCH_SIZE}, one model after another", DEFAULT_BATCH_SIZE, side_by_side=False)
+        say(f"models side by side (one thread each) vs one after another (all threads each): {serial / self.e2e[DEFAULT_BATCH_SIZE]:.2f}x")
         share = 100 * (self.decode_s + self.mel_s) / self.e2e[DEFAULT_BATCH_SIZE]
         say(f"decode + mel (measured alone) = {share:.1f} % of the default end-to-end time")
         self.variant_e2e = {}

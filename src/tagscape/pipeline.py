@@ -105,6 +105,9 @@ class Extractor:
     cores : int, optional
         Cores this extractor may use (default: those this process may run on); a pool of
         workers gives each its share.
+    side_by_side : bool, optional
+        Run several models at once, each in a thread of its own (default: on the CPU when
+        there are several models); ``False`` runs them one after the other.
     batch_size : int, optional
         Patches per network call (default: the device's, 1 on the CPU, where VGGish takes
         :data:`~tagscape.models.session.VGGISH_BATCH_SIZE`).
@@ -113,7 +116,7 @@ class Extractor:
     """
 
     def __init__(self, models: Sequence[str] | None = None, *, threads: int | None = None, cores: int | None = None,
-                 batch_size: int | None = None, device: str | None = None):
+                 batch_size: int | None = None, device: str | None = None, side_by_side: bool | None = None):
         self.specs = resolve_models(models)
         self.device = parse_device(device)
         self.batch_size = batch_size or self.device.batch_size
@@ -121,7 +124,7 @@ class Extractor:
         # Runtime thread: the convolutions are compute-bound and one thread per model wastes
         # none of a core on splitting each call (bench/vs_essentia.py --timing: four models
         # on 2 cores, see the CHANGELOG). A GPU takes the calls one after the other.
-        self.side_by_side = self.device.kind == "cpu" and len(self.specs) > 1
+        self.side_by_side = (self.device.kind == "cpu" if side_by_side is None else side_by_side) and len(self.specs) > 1
         if threads is None and self.device.kind == "cpu":
             budget = cores or available_cores()
             threads = max(1, budget // len(self.specs)) if self.side_by_side else budget
