@@ -122,6 +122,8 @@ export const GRADIENT = (() => {
 export const COLOR_MODES = [
   ['track', 'track'], ['artist', 'artist'], ['album', 'album'], ['genre', 'genre'],
   ['tag', "a tag's activation"], ['time', 'time within the track'],
+  // asked of the server about the map (mapcolors.js; the explorer's colours hook draws them)
+  ['cluster', 'cluster'], ['trust', 'neighbourhood preservation'],
 ];
 
 // Categories of a track column, most tracks first (ties by name: the same colours in every mode

@@ -6,6 +6,7 @@
 import { Analysis } from './analysis.js';
 import { query } from './api.js';
 import { Player } from './audio.js';
+import { ClusterLayer } from './clusters.js';
 import { Controls } from './controls.js';
 import { debounce, el, plural } from './dom.js';
 import { MapFeed } from './feed.js';
@@ -14,6 +15,8 @@ import { linkedIndex, linkedSelection } from './link.js';
 import { Plot } from './plot.js';
 import { SelectionPanel } from './selection.js';
 import { SimilarPanel } from './similar.js';
+import { StructureControls } from './structure.js';
+import { TrustLayer } from './trust.js';
 import { axisTitle, checkState, fromURL, plotKey, plotSpec, selectionParams, writeURL } from './state.js';
 
 const TOOLS = [['pan', 'pan & zoom'], ['lasso', 'lasso'], ['box', 'box']];
@@ -59,6 +62,11 @@ export class Explorer {
     if (!this.state.model2) this.state.model2 = (extracted.find((m) => m.model_id !== this.state.model) || extracted[0]).model_id;
     const update = (patch) => this.update(patch);
     this.controls = new Controls(layout.slots.controls, this.catalog, update);
+    this.structure = new StructureControls(layout.slots.controls, update);
+    const restyle = () => this.restyle();
+    const onBusy = (delta) => this.setLoading(delta);
+    this.clusters = new ClusterLayer({ source: this.source, client: this.clientId, onAnswer: restyle, onBusy, selectPoints: (plot, points) => this.selectPoints(plot, points) });
+    this.trust = new TrustLayer({ source: this.source, onAnswer: restyle, onBusy });
     this.player = new Player(layout.playerBar);
     this.selection = new SelectionPanel(this.controls.selectionBox, {
       onClear: () => {
@@ -94,6 +102,11 @@ export class Explorer {
     this.ensurePlots();
     writeURL(state);
     loadHighlight(state, () => this.update({})); // a track's-own-tag highlight: restyled when its tracks are known
+    this.structure.render(state);
+    this.plots.forEach((plot, i) => {
+      this.clusters.want(i, this.requestParams(i), state);
+      this.trust.want(i, this.requestParams(i), state);
+    });
     this.feeds.forEach((feed, i) => feed.want(this.wantedView(i), { view: restore ? state[plotKey('view', i)] || null : null }));
     this.controls.setHighlightValues(this.plots[0], state);
     for (const plot of this.plots) plot.setMouseMode(this.tool);
@@ -133,7 +146,7 @@ export class Explorer {
       params,
       state,
       layout: `${state.mode}|${state.logx}|${state.logy}`,
-      style: `${state.color}|${state.ctag}|${state.hl}|${state.hlv}|${highlightStamp(state)}`,
+      style: `${state.color}|${state.ctag}|${state.hl}|${state.hlv}|${highlightStamp(state)}|${state.clusters}|${this.clusters.stamp(index)}|${this.trust.stamp(index)}`,
       axisTitles: this.emptyAxisTitles(index),
       loadingText: proj === 'tsne' || proj === 'umap' ? 'Loading… (a t-SNE / UMAP map is computed on first use: this can take a while)' : 'Loading…',
     };
@@ -150,6 +163,7 @@ export class Explorer {
         started = performance.now();
         const data = await this.source.points({ ...params, client: `${this.clientId}-${index}` }, options);
         received = performance.now();
+        data.requestParams = params; // what asks the server more about this map (clusters.js, trust.js)
         return data;
       },
       onBusy: (delta) => this.setLoading(delta),
@@ -162,6 +176,7 @@ export class Explorer {
         if (fresh) {
           this.hook.timings[index] = { started, received, drawn: performance.now(), points: data.length, server: data.meta.server_seconds };
           drawn.setTitle(`${data.meta.model} · ${data.meta.layer} · ${data.meta.projection}`);
+          this.trust.title(drawn, data);
           this.controls.maps[index].setExplained(data.meta.explained_variance, drawnState);
           this.markComputed(data.meta);
           this.analysis.pointsLoaded(drawn, drawnState);
@@ -197,6 +212,8 @@ export class Explorer {
     while (plots.length > wanted) {
       const plot = plots.pop();
       feeds.pop().destroy();
+      this.clusters.drop(plots.length);
+      this.trust.drop(plots.length);
       plot.scatterplot.destroy();
       plot.root.remove();
       if (this.selection.plot === plot) this.selection.show(null, []);
@@ -221,9 +238,11 @@ export class Explorer {
           other.showHover(other.onScreen(j) ? j : null);
         }
         if (this.state.listen === 'hover') this.playPoint(plot, i);
+        this.trust.hover(plot, i, this.state);
       },
       onOut: (plot) => {
         this.layout.tooltip.hidden = true;
+        this.trust.hover(plot, null, this.state);
         this.otherPlot(plot)?.showHover(null);
       },
       onClick: (plot, i) => {
@@ -241,13 +260,30 @@ export class Explorer {
       },
       onOverlay: (plot, ctx, width, height) => {
         this.similar?.draw(ctx, plot, width, height);
+        this.trust?.draw(ctx, plot);
+        this.clusters?.draw(plot, width, height);
       },
+      // colour modes asked of the server about the map (clusters, neighbourhood preservation)
+      colors: (plot, data, state) => this.clusters?.colors(plot, data, state) || this.trust?.colors(plot, data, state) || null,
       onView: (plot) => {
         const view = plot.getView();
         this.state = { ...this.state, [plotKey('view', plot.index)]: view === '0.0000,0.0000,1.0000' ? '' : view };
         this.writeUrlSoon();
       },
     };
+  }
+
+  // Select points of a map as a lasso would (e.g. a cluster's, clusters.js): this map, the other, the panel.
+  selectPoints(plot, points) {
+    plot.select(points);
+    this.handlers.onSelect(plot, points);
+  }
+
+  // Restyle every map with what is known now (an answer about a map arrived): the feeds redraw
+  // what changed, in order.
+  restyle() {
+    if (!this.feeds.length) return;
+    this.feeds.forEach((feed, i) => feed.want(this.wantedView(i)));
   }
 
   playPoint(plot, i) {

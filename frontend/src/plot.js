@@ -188,7 +188,7 @@ export class Plot {
     const data = this.data;
     if (!data) return;
     this.state = state;
-    this.colors = encodeColors(data, state);
+    this.colors = this.handlers.colors?.(this, data, state) || encodeColors(data, state); // e.g. clusters (explorer.js)
     this.mask = highlightMask(data, state);
     const z = this.colors.z;
     if (this.mask) {

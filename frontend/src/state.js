@@ -15,9 +15,11 @@ export const DEFAULTS = Object.freeze({
   mode: 'segments', listen: 'hover', color: 'track', ctag: '', hl: '', hlv: '', logx: 0, logy: 0,
   // tag analysis (analysis.js): the open pane, its track, tag, K, model and correlation method
   pane: '', ptrack: '', ptag: '', pk: '20', pmodel: '', pmethod: 'pearson',
+  // structure (issue 16): clusters ('' off, or the space they are found in), trust rings on hover
+  clusters: '', rings: 0,
 });
 
-const NUMBERS = new Set(['compare', 'seed', 'logx', 'logy']);
+const NUMBERS = new Set(['compare', 'seed', 'logx', 'logy', 'rings']);
 export const PLOT_KEYS = ['model', 'layer', 'proj', 'x', 'y', 'view'];
 
 export function plotKey(key, index) {
@@ -86,6 +88,7 @@ const CHOICES = {
   color: COLOR_MODES.map(([value]) => value),
   hl: HIGHLIGHTS.map(([value]) => value),
   pmethod: ['pearson', 'spearman'],
+  clusters: ['', 'map', 'layer'],
 };
 const NAMES = { color: 'colour', hl: 'highlight', proj: 'projection', proj2: 'projection', model2: 'model', layer2: 'layer', pmethod: 'correlation' };
 

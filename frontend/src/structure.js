@@ -1,0 +1,37 @@
+// The panel's "Structure" section (issue 16): clusters named by their tags, and how far the map can
+// be trusted. It reads the state and reports patches, as controls.js does.
+
+import './structure.css';
+import { CLUSTER_SPACES } from './clusters.js';
+import { el, options } from './dom.js';
+import { LAYER_RING, MAP_RING } from './trust.js';
+
+export class StructureControls {
+  constructor(container, onChange) {
+    this.state = {};
+    this.clusters = options(el('select', { id: 'clusters', title: 'HDBSCAN on the 2D map as drawn, or on the layer\'s vectors (cosine)' }), CLUSTER_SPACES, '');
+    this.clusters.addEventListener('change', () => {
+      const space = this.clusters.value;
+      const patch = { clusters: space };
+      // names come with their colours; turning them off takes the colours away too
+      if (space && this.state.color !== 'cluster') patch.color = 'cluster';
+      if (!space && this.state.color === 'cluster') patch.color = 'track';
+      onChange(patch);
+    });
+    this.rings = el('input', { type: 'checkbox', id: 'rings', onchange: () => onChange({ rings: this.rings.checked ? 1 : 0 }) });
+    const key = (colour, dashed, text) => el('span', { class: 'ring-key' },
+      el('span', { class: `ring${dashed ? ' dashed' : ''}`, style: { borderColor: colour } }), ` ${text}`);
+    container.append(el('section', { class: 'ctl', id: 'structure' }, el('h2', { text: 'Structure' }),
+      el('label', { class: 'field' }, el('span', { text: 'clusters' }), this.clusters),
+      el('div', { class: 'hint', text: 'Named by the tags most over-represented in each. Click a name to select its points.' }),
+      el('label', { class: 'check' }, this.rings, ' hover: ring the true neighbours'),
+      el('div', { class: 'hint ring-keys' }, key(LAYER_RING, false, 'nearest in the layer'), key(MAP_RING, true, 'nearest on the map')),
+      el('div', { class: 'hint', text: 'Colour by "neighbourhood preservation" to see where the map keeps them.' })));
+  }
+
+  render(state) {
+    this.state = state;
+    if (document.activeElement !== this.clusters) this.clusters.value = state.clusters;
+    this.rings.checked = !!state.rings;
+  }
+}
