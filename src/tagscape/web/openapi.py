@@ -12,6 +12,7 @@ from tagscape.analysis.clusters import FIT_SAMPLE, LAYER_FIT_SAMPLE, LAYER_LIMIT
 from tagscape.analysis.clusters import PARAMETERS as CLUSTER_PARAMETERS
 from tagscape.models.registry import MODELS
 from tagscape.selection import MAX_VALUES, TRACK_FIELDS
+from tagscape.paths import MAX_GRAPH_NODES, MAX_PATH_ITEMS
 from tagscape.place import MAX_MAPS, MAX_NEIGHBOURS, PlaceLimits
 from tagscape.web import MAX_CONTENT_LENGTH as MAX_BODY
 from tagscape.web.audio import MAX_SECONDS
