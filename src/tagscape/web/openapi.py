@@ -329,6 +329,30 @@ def spec() -> dict:
                 "responses": {"200": {"description": "clusters", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Clusters"}}}},
                               "304": {"description": "not modified"}, "400": ERROR, "404": ERROR, "409": ERROR},
             }},
+            "/api/path": {"get": {
+                "summary": "The smoothest path of n items between two tracks (their means) or two segments: the largest step through the layer's "
+                           "k-nearest-neighbour graph (cosine distance) is as small as it can be.",
+                "description": "The minimax path inside the graph's minimum spanning tree, then `n` of its items evenly along it (or, when it is "
+                "shorter, the items that best smooth its largest step inserted); `distinct_artists` is a stated heuristic (`note`). "
+                "`format=m3u`: a playlist of this server's audio URLs (segment clips at the segment level); `csv`: position, track_id, "
+                f"segment, start, end, step, artist, title. A graph is built over at most {MAX_GRAPH_NODES:,} tracks or segments.",
+                "parameters": [
+                    _q("model", "Model id.", MODEL_IDS, required=True),
+                    _q("layer", "Layer (default: taggrams; embeddings for a model without tags).", {"enum": ["taggrams", "embeddings"]}),
+                    _q("from", "Start track id.", INT64, required=True), _q("to", "End track id.", INT64, required=True),
+                    _q("level", "Whole tracks or segments.", {"enum": ["track", "segment"], "default": "track"}),
+                    _q("from_segment", "level=segment: the start track's segment (default 0).", INT64),
+                    _q("to_segment", "level=segment: the end track's segment (default 0).", INT64),
+                    _q("n", "Items on the path, start and end included.", {"type": "integer", "minimum": 2, "maximum": MAX_PATH_ITEMS, "default": 10}),
+                    _q("distinct_artists", "Each artist at most once (start and end excepted).", {"type": "boolean", "default": False}),
+                    _q("format", "json, csv or m3u.", {"enum": ["json", "csv", "m3u"], "default": "json"}),
+                ],
+                "responses": {"200": {"description": "{model, layer, level, n, distinct_artists, bottleneck (the largest step), minimax_length, note, "
+                                                     "items: [{track_id, segment, start, end, step (cosine distance from the item before; null first), "
+                                                     "title, artist, duration}]}",
+                                      "content": {"application/json": {"schema": {"type": "object"}}, "text/csv": {}, "audio/x-mpegurl": {}}},
+                              "400": ERROR, "404": ERROR},
+            }},
             "/api/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
             "/api/docs": {"get": {"summary": "This document as a page to read (Swagger UI, served with the package).",
                                   "responses": {"200": {"description": "an HTML page", "content": {"text/html": {}}}}}},
