@@ -23,13 +23,30 @@ async function failure(response) {
   return new ApiError(response.status, body);
 }
 
+// A data source that answers instead of the server (a static export, a notebook widget), once
+// main.js installs it: the modules that still ask getJSON('/api/...') and the player's audio
+// (audioFor) are then answered by it, unchanged.
+let installed = null;
+export function installSource(source) {
+  installed = source?.resolve ? source : null;
+}
+
 export async function getJSON(url, options = {}) {
+  if (installed && url.startsWith('/api/')) return installed.resolve(url, options);
   const response = await fetch(url, options);
   if (!response.ok) throw await failure(response);
   return response.json();
 }
 
 export { Points, decodePoints } from './points.js';
+
+// Where the player finds a track's audio: {url, seek}, or null where there is none (a static
+// export without audio, or a segment beyond its excerpt). The server cuts a segment's clip
+// itself (seek false); a file of the whole track or of its first seconds is seeked into (seek true).
+export function audioFor(trackId, start, end) {
+  if (installed) return installed.audioFor(trackId, start, end);
+  return { url: end === null ? `/api/audio/${trackId}` : `/api/audio/${trackId}?start=${start.toFixed(3)}&end=${end.toFixed(3)}`, seek: false };
+}
 
 // A query string of parameters whose values are text or, for a repeated parameter (several
 // artists, genres, tags), arrays of text: {genre: ['rock', 'jazz']} -> genre=rock&genre=jazz.

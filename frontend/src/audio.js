@@ -4,7 +4,7 @@
 // tags, with the tags both name marked.
 
 import './player.css';
-import { getJSON } from './api.js';
+import { audioFor, getJSON } from './api.js';
 import { el, formatTime } from './dom.js';
 import { matchingKeys, ownTags, tagKey } from './tracktags.js';
 
@@ -63,9 +63,19 @@ export class Player {
   play({ trackId, segment = null, start = 0, end = null, model, info }) {
     const key = `${trackId}:${start}:${end}`;
     if (this.current?.key === key && !this.audio.paused) return;
-    const url = end === null ? `/api/audio/${trackId}` : `/api/audio/${trackId}?start=${start.toFixed(3)}&end=${end.toFixed(3)}`;
-    this.current = { key, trackId, segment, start, end, model, remote: false };
+    const where = audioFor(trackId, start, end); // null: no audio here (a static export's)
+    const url = where?.url ?? '';
+    this.current = { key, trackId, segment, start, end, model, remote: false, seek: !!where?.seek };
     Object.assign(this.audio.dataset, { track: String(trackId), segment: segment === null ? '' : String(segment), start: start.toFixed(3), end: end === null ? '' : end.toFixed(3) });
+    if (!where) {
+      this.audio.pause();
+      this.audio.removeAttribute('src');
+      this.showInfo(info, start, end);
+      this.range.textContent += ' · no audio of this part in this export';
+      this.loadTrack(trackId);
+      this.loadTags(trackId, segment, model);
+      return;
+    }
     this.audio.src = url;
     const started = performance.now();
     this.audio.play().then(() => {
@@ -78,11 +88,12 @@ export class Player {
     this.loadTags(trackId, segment, model);
   }
 
-  // A remote track redirects to its whole file: seek to the segment and stop at its end.
+  // A remote track redirects to its whole file, a static export has one per track: seek to the
+  // segment and stop at its end.
   alignRemote() {
     const c = this.current;
     if (!c || c.end === null) return;
-    if (this.audio.duration > c.end - c.start + 1.5) {
+    if (c.seek || this.audio.duration > c.end - c.start + 1.5) {
       c.remote = true;
       this.audio.currentTime = c.start;
     }

@@ -1,11 +1,12 @@
 // The explorer page: its parts laid out, then the explorer (explorer.js) started on the tagscape
-// server's data (api.js: serverSource).
+// server's data (api.js: serverSource) or a static export's (staticsource.js).
 
 import './style.css';
 import { AboutPanel } from './about.js';
-import { serverSource } from './api.js';
+import { installSource, serverSource } from './api.js';
 import { el } from './dom.js';
 import { Explorer } from './explorer.js';
+import { staticNote, staticSource } from './staticsource.js';
 
 const app = document.getElementById('app');
 
@@ -38,4 +39,19 @@ function layOut() {
 
 const layout = layOut();
 hook.about = new AboutPanel(layout.aboutSlot);
-new Explorer({ source: serverSource(), hook, layout }).start();
+// The page says where its data is: the tagscape server (by default), or the files of a static
+// export (data-source="static", tagscape export-site), whose source also answers the modules'
+// own getJSON and audio URLs (api.js installSource).
+async function dataSource() {
+  if (app.dataset.source !== 'static') return serverSource();
+  const source = await staticSource(app.dataset.base || './');
+  installSource(source);
+  document.body.classList.add('static-export');
+  layout.slots.controls.before(staticNote(source.manifest));
+  return source;
+}
+
+dataSource().then((source) => new Explorer({ source, hook, layout }).start()).catch((error) => {
+  layout.errorBar.textContent = `Cannot load this page's data: ${error.message}`;
+  layout.errorBar.hidden = false;
+});
