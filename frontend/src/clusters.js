@@ -11,6 +11,7 @@ import { encodeClusters } from './mapcolors.js';
 
 export const CLUSTER_SPACES = [['', 'off'], ['map', 'on the map (2D)'], ['layer', 'in the layer (cosine)']];
 const MAX_LABELS = 80; // the biggest clusters' names; the legend lists every cluster
+const SMALL = 0.05; // a cluster of less than this share of the points gets its name beside it, not on it
 
 // The clustering a state asks for: its `clusters` setting; colouring by cluster alone clusters the map.
 export function clusterSpace(state) {
@@ -92,8 +93,9 @@ export class ClusterLayer {
       if (view.sizes.some(([w]) => !w)) view.sizes = null; // not laid out yet (a hidden map): next time
     }
     if (!view.sizes) return;
+    const n = plot.data.x.length;
     const items = view.clusters.map((c, k) => ({
-      id: c.id, priority: c.size, w: view.sizes[k][0], h: view.sizes[k][1],
+      id: c.id, priority: c.size, w: view.sizes[k][0], h: view.sizes[k][1], beside: c.size < SMALL * n,
       x: plot.xScale(plot.axes.x.toNorm(c.anchor[0])), y: plot.yScale(plot.axes.y.toNorm(c.anchor[1])),
     }));
     const placed = placeLabels(items, { width, height });
