@@ -1,9 +1,30 @@
 // The selection panel: what a lasso or box selected (tracks and segments), with M3U and CSV exports.
+// The M3U points at this server's audio URLs, or at the collection's own files (absolute paths,
+// or relative to a folder the user names: where the playlist will be saved).
 
+import './selection.css';
 import { ApiError } from './api.js';
-import { download, el, formatTime, plural } from './dom.js';
+import { download, el, formatTime, options, plural } from './dom.js';
+
+function readBase() {
+  try {
+    return localStorage.getItem(BASE_KEY) || '';
+  } catch {
+    return ''; // storage refused (a private window): nothing remembered
+  }
+}
+
+function saveBase(value) {
+  try {
+    localStorage.setItem(BASE_KEY, value);
+  } catch {
+    // not remembered: the box still holds it for this page
+  }
+}
 
 const MAX_ROWS = 300;
+const PATH_STYLES = [['url', 'server URLs'], ['absolute', 'file paths'], ['relative', 'file paths relative to a folder']];
+const BASE_KEY = 'tagscape.playlistBase'; // the folder last named, kept in this browser
 
 // Exported for the tests (tests/web/test_hostile_http.py runs it under Node).
 export function csvCell(value) {
@@ -22,7 +43,14 @@ export class SelectionPanel {
     this.m3u = el('button', { type: 'button', id: 'export-m3u', text: 'M3U playlist', disabled: true, onclick: () => this.exportM3U() });
     this.csv = el('button', { type: 'button', id: 'export-csv', text: 'CSV', disabled: true, onclick: () => this.exportCSV() });
     this.clear = el('button', { type: 'button', id: 'clear-selection', text: 'clear', disabled: true, onclick: () => onClear() });
-    container.append(el('div', { class: 'selection', id: 'selection' }, this.summary, el('div', { class: 'sel-actions' }, 'export: ', this.m3u, this.csv, this.clear), this.list));
+    this.paths = options(el('select', { id: 'm3u-paths', title: 'what the playlist\'s entries point at', onchange: () => this.showBase() }), PATH_STYLES, 'url');
+    this.base = el('input', { id: 'm3u-base', type: 'text', placeholder: 'folder, e.g. /home/me/Music', autocomplete: 'off', spellcheck: false,
+      title: 'the absolute folder the paths start from (where you will save the playlist)', value: readBase() });
+    this.base.addEventListener('change', () => saveBase(this.base.value.trim()));
+    this.exportError = el('div', { class: 'error-text sel-error', id: 'm3u-error', role: 'alert', hidden: true });
+    container.append(el('div', { class: 'selection', id: 'selection' }, this.summary, el('div', { class: 'sel-actions' }, 'export: ', this.m3u, this.csv, this.clear),
+      el('div', { class: 'sel-paths' }, el('span', { text: 'M3U entries: ' }), this.paths, this.base), this.exportError, this.list));
+    this.showBase();
     this.plot = null;
     this.points = [];
   }
@@ -72,13 +100,24 @@ export class SelectionPanel {
     return this.groups().map(([t]) => tracks.track_id[t]);
   }
 
+  showBase() {
+    this.base.hidden = this.paths.value !== 'relative';
+  }
+
+  // The playlist of the selected tracks, from the server (it alone knows the files' paths); a
+  // refusal (a relative folder, say) is shown under the buttons.
   async exportM3U() {
-    const response = await fetch('/api/playlist.m3u', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ids: this.trackIds() }) });
-    if (!response.ok) {
-      const body = await response.json().catch(() => ({}));
-      throw new ApiError(response.status, body);
+    this.exportError.hidden = true;
+    const search = new URLSearchParams({ paths: this.paths.value });
+    if (this.paths.value === 'relative') search.set('base', this.base.value.trim());
+    try {
+      const response = await fetch(`/api/playlist.m3u?${search}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ids: this.trackIds() }) });
+      if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => ({})));
+      download('tagscape-selection.m3u', await response.blob());
+    } catch (error) {
+      this.exportError.textContent = `No playlist: ${error.message}`;
+      this.exportError.hidden = false;
     }
-    download('tagscape-selection.m3u', await response.blob());
   }
 
   exportCSV() {

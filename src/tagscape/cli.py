@@ -552,3 +552,47 @@ def doctor(collection_path: Path | None):
     from tagscape.doctor import format_report, report
 
     click.echo(format_report(report(collection_path)), nl=False)
+
+
+class _TrackCount(click.ParamType):
+    """``all`` or a positive number of tracks."""
+
+    name = "N|all"
+
+    def convert(self, value, param, ctx):
+        if value is None or str(value).lower() == "all":
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            number = 0
+        if number < 1:
+            self.fail(f"{value!r} is neither 'all' nor a number of tracks >= 1", param, ctx)
+        return number
+
+
+@main.command("export-site")
+@collection_option
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--model", "-m", "models", multiple=True, type=_model_choice(), help=MODEL_HELP + " Default: all extracted.")
+@click.option("--layer", "layers", multiple=True, type=click.Choice(["taggrams", "embeddings"]), help="Layer (repeatable). Default: both.")
+@click.option("--method", "methods", multiple=True, type=click.Choice(["pca", "std-pca", "tsne", "umap"]),
+              help="Map (repeatable; t-SNE/UMAP not computed by tagscape project are computed now, within the on-demand limit). Default: pca, tsne.")
+@click.option("--components", default=2, show_default=True, type=click.IntRange(2, 10), help="PCA maps offer every pair of their first N axes.")
+@click.option("--tracks", default="all", show_default=True, type=_TrackCount(), help="The first N tracks, or all.")
+@click.option("--audio", default="clips", show_default=True, type=click.Choice(["clips", "full", "none"]),
+              help="clips: the first --clip-seconds of each track; full: whole tracks; none: no sound.")
+@click.option("--bitrate", default=64, show_default=True, type=click.IntRange(6, 256), help="Ogg Opus bitrate, kbit/s.")
+@click.option("--clip-seconds", default=30.0, show_default=True, type=click.FloatRange(3, 60), help="Length of a clip.")
+def export_site_command(collection_path: Path, out: Path, models: tuple[str, ...], layers: tuple[str, ...], methods: tuple[str, ...],
+                        components: int, tracks: int | None, audio: str, bitrate: int, clip_seconds: float):
+    """Write the explorer of a collection as a static folder (OUT) for any static web server:
+    the chosen maps, track views, similar music, tag views and audio, no tagscape process needed."""
+    from tagscape.export_site import export_site
+
+    report = export_site(collection_dir=collection_path, out=out, models=list(models) or None, layers=tuple(layers) or ("taggrams", "embeddings"),
+                         projections=tuple(methods) or ("pca", "tsne"), components=components, tracks=tracks, audio=audio,
+                         bitrate=bitrate, clip_seconds=clip_seconds, progress=lambda message: click.echo(message, err=True))
+    for line in report.lines():
+        click.echo(line)
+    click.echo(f"Serve it with: python -m http.server -d {out}")

@@ -302,8 +302,13 @@ def _line(text) -> str:
 
 @bp.route("/playlist.m3u", methods=["GET", "POST"])
 def playlist():
-    """An extended M3U playlist of tracks: our audio URLs, or the tracks' remote URLs."""
+    """An extended M3U playlist of tracks: our audio URLs, or the tracks' remote URLs, or (paths=)
+    the collection's own files by absolute path or relative to a base folder."""
+    from tagscape.playlists import PATH_STYLES, check_base, local_location
+
     collection = get_collection()
+    style = choice_arg("paths", PATH_STYLES, "url")
+    base = check_base(style=style, base=request.args.get("base") or None)
     lines = ["#EXTM3U"]
     for track_id in _playlist_ids():
         track = collection.track(track_id)
@@ -311,8 +316,8 @@ def playlist():
         name = " - ".join(part for part in (_line(track.get("artist")), _line(track.get("title") or track.get("key"))) if part)
         lines.append(f"#EXTINF:{duration},{name}")
         # A remote URL that could break the playlist's lines (a newline in it) is left for our
-        # own audio URL, which answers why there is no audio.
-        lines.append(remote_url(track) or f"{request.host_url}api/audio/{track_id}")
+        # own audio URL, which answers why there is no audio; so is a track without a local file.
+        lines.append(local_location(collection, track, style=style, base=base) or remote_url(track) or f"{request.host_url}api/audio/{track_id}")
     response = Response("\n".join(lines) + "\n", mimetype="audio/x-mpegurl")
     response.headers["Content-Disposition"] = 'attachment; filename="tagscape-selection.m3u"'
     return response

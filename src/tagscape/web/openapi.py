@@ -95,6 +95,14 @@ def _setting(p) -> dict:
     return _q(p.name, p.help, {"type": kind, "minimum": p.minimum, "maximum": p.maximum, "default": p.default})
 
 
+PLAYLIST_PATHS = [
+    _q("paths", "Where each entry points: `url` this server's audio URL (a remote track's own URL); `absolute` the track's file on the "
+                "server's disk; `relative` that file's path relative to `base`. A track without a readable file of the collection "
+                "(remote, missing, a name with a control character) keeps its URL.", {"enum": ["url", "absolute", "relative"], "default": "url"}),
+    _q("base", "With paths=relative: the absolute folder the paths start from (where the playlist will be saved). Only compared "
+               "as text, never opened.", {"type": "string", "maxLength": 4096}),
+]
+
 BINARY_LAYOUT = """Default body (`format=binary`, `application/octet-stream`), all little-endian:
 
 | offset | type | what |
@@ -209,12 +217,14 @@ def spec() -> dict:
             }},
             "/api/playlist.m3u": {
                 "get": {
-                    "summary": "An extended M3U playlist of tracks: this server's audio URLs, or the tracks' remote URLs.",
-                    "parameters": [_q("ids", "Track ids, comma-separated.", {"type": "string", "pattern": IDS_PATTERN, "maxLength": MAX_TEXT}, required=True)],
+                    "summary": "An extended M3U playlist of tracks (UTF-8): this server's audio URLs, or the tracks' remote URLs, "
+                               "or the collection's own files (paths=absolute, or paths=relative to base).",
+                    "parameters": [_q("ids", "Track ids, comma-separated.", {"type": "string", "pattern": IDS_PATTERN, "maxLength": MAX_TEXT}, required=True), *PLAYLIST_PATHS],
                     "responses": {"200": {"description": "playlist", "content": {"audio/x-mpegurl": {}}}, "400": ERROR, "404": ERROR},
                 },
                 "post": {
                     "summary": "The same for a long list of ids.",
+                    "parameters": PLAYLIST_PATHS,
                     "requestBody": {"required": True, "description": f"At most {MAX_BODY // 1024} KiB.", "content": {"application/json": {"schema": {
                         "type": "object", "required": ["ids"], "properties": {"ids": {"type": "array", "items": INT64, "minItems": 1, "maxItems": MAX_IDS}}}}}},
                     "responses": {"200": {"description": "playlist", "content": {"audio/x-mpegurl": {}}}, "400": ERROR, "404": ERROR, "413": ERROR},

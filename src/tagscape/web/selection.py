@@ -19,13 +19,12 @@ MAX_IDS = 1_000_000
 
 def values_arg(name: str) -> tuple[str, ...]:
     """Every non-empty value of a repeatable text parameter, each at most MAX_TEXT characters."""
-    values = [value for value in request.args.getlist(name) if value.strip()]
-    if len(values) > MAX_VALUES:
-        raise UsageError(f"parameter {name!r} is given {len(values)} times; at most {MAX_VALUES}")
-    for value in values:
-        if len(value) > MAX_TEXT:
-            raise UsageError(f"parameter {name!r} is longer than {MAX_TEXT} characters")
-    return tuple(values)
+    given = request.args.getlist(name)
+    if len(given) > MAX_VALUES:  # empty ones count too: the bound is on the request's size
+        raise UsageError(f"parameter {name!r} is given {len(given)} times; at most {MAX_VALUES}")
+    if any(len(value) > MAX_TEXT for value in given):
+        raise UsageError(f"parameter {name!r} is longer than {MAX_TEXT} characters")
+    return tuple(value for value in given if value.strip())
 
 
 def fields_arg(name: str) -> tuple[str, ...] | None:
