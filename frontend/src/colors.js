@@ -2,6 +2,8 @@
 // activation, time within the track) become one integer per point, an index into a palette.
 // The palette's last entry is the grey of points that a highlight leaves out.
 
+import { primaryGenres } from './tracktags.js';
+
 export const OTHER_COLOR = '#8a8f98';
 export const GREY = '#3a3f47';
 export const LINE_COLOR = '#c8d0da';
@@ -184,7 +186,8 @@ export function encodeColors(data, state) {
       legend = { kind: 'gradient', title: 'choose a tag to colour by', low: '0', high: '1' };
     }
   } else {
-    const coded = kind === 'track' ? perTrack(tracks) : categorical(tracks[kind]);
+    // a genre string may hold several genres: each track takes its most shared one (tracktags.js)
+    const coded = kind === 'track' ? perTrack(tracks) : categorical(kind === 'genre' ? primaryGenres(tracks.genre) : tracks[kind]);
     trackCode = coded.trackCode;
     palette = coded.palette;
     legend = { kind: 'categories', ...categoryTitle(kind, coded.items.length), items: coded.items };

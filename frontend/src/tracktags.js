@@ -59,3 +59,31 @@ export function matchingKeys(modelTags, trackTags) {
   const own = new Set(trackTags.map((t) => tagKey(t.value)));
   return new Set(modelTags.map(tagKey).filter((key) => key && own.has(key)));
 }
+
+// One genre per track for colouring, from genre strings that may hold several: the track's genre
+// that most tracks here share (ties: the first listed), spelled as most tracks spell it; '' for
+// none. A "rock, pop" track joins the rock colour when rock is the larger group.
+// genres: [n_tracks] genre strings -> [n_tracks] genres
+export function primaryGenres(genres) {
+  const split = genres.map(splitGenres);
+  const counts = new Map();
+  const spellings = new Map();
+  for (const list of split) {
+    for (const genre of list) {
+      const key = genre.toLocaleLowerCase();
+      counts.set(key, (counts.get(key) || 0) + 1);
+      const spelled = spellings.get(key) || new Map();
+      spelled.set(genre, (spelled.get(genre) || 0) + 1);
+      spellings.set(key, spelled);
+    }
+  }
+  const spelling = (key) => [...spellings.get(key).entries()].reduce((best, entry) => (entry[1] > best[1] ? entry : best))[0];
+  return split.map((list) => {
+    let best = null;
+    for (const genre of list) {
+      const key = genre.toLocaleLowerCase();
+      if (best === null || counts.get(key) > counts.get(best)) best = key;
+    }
+    return best === null ? '' : spelling(best);
+  });
+}
