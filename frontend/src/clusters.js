@@ -65,7 +65,7 @@ export class ClusterLayer {
     if (view && !(state.clusters && this.entryFor(data, state)?.answer)) view.root.hidden = true; // e.g. a map with no points: no overlay draw
     if (state.color !== 'cluster') return null;
     const entry = this.entryFor(data, state);
-    return encodeClusters(data.x.length, entry?.answer || null, entry?.error || '');
+    return encodeClusters(data.x.length, entry?.answer || null, entry?.error || '', { averages: data.averages });
   }
 
   view(plot) {

@@ -1,6 +1,7 @@
 // Where a map's cluster names go: greedy placement with collision boxes. The biggest cluster
 // places its name first; each next name takes the first of a few spots around its anchor (on it,
-// above, below, right, left) that stays inside the map and overlaps no name placed before;
+// above, below, right, left; slid inside the map where it would stick out) that overlaps no name
+// placed before;
 // a name with no such spot is hidden (zooming in makes room). Pure: the tests run it in node.
 
 // The spots tried for a label of size w x h anchored at (x, y), as top-left corners: centred on
@@ -31,9 +32,12 @@ export function placeLabels(items, { width, height, margin = 2 }) {
   for (const k of order) {
     const { x, y, w, h, beside = false } = items[k];
     if (!(x >= 0 && x <= width && y >= 0 && y <= height) || !(w > 0 && h > 0)) continue;
-    for (const [left, top] of spots(x, y, w, h, { beside })) {
+    if (w > width || h > height) continue;
+    for (const [x0, y0] of spots(x, y, w, h, { beside })) {
+      // a name near an edge slides inside the map
+      const left = Math.max(0, Math.min(width - w, x0));
+      const top = Math.max(0, Math.min(height - h, y0));
       const box = { left, top, w, h };
-      if (left < 0 || top < 0 || left + w > width || top + h > height) continue;
       if (placed.some((other) => overlaps(box, other, margin))) continue;
       placed.push(box);
       Object.assign(out[k], { left, top, shown: true });

@@ -49,7 +49,7 @@ export class TrustLayer {
   colors(plot, data, state) {
     if (state.color !== 'trust') return null;
     const entry = data.requestParams ? this.preservation.get(query(data.requestParams)) : null;
-    return encodePreservation(data.x.length, entry?.answer || null, entry?.error || '');
+    return encodePreservation(data.x.length, entry?.answer || null, entry?.error || '', { averages: data.averages });
   }
 
   // -- the title -------------------------------------------------------------------------------
@@ -66,12 +66,12 @@ export class TrustLayer {
     }
     if (plot.data !== data || body.trustworthiness === null || body.trustworthiness === undefined) return;
     plot.trust = body;
-    const kept = body.knn_kept === null || body.knn_kept === undefined ? '' : ` · ${body.k}-NN kept ${body.knn_kept.toFixed(2)}`;
+    const kept = body.knn_kept === null || body.knn_kept === undefined ? '' : ` ${body.k}-NN kept: ${body.knn_kept.toFixed(2)}.`;
     const sample = body.sample < body.n_points ? ` (on a sample of ${body.sample.toLocaleString()} points)` : '';
     plot.title.querySelector('.trust-figure')?.remove();
     plot.title.append(el('span', {
-      class: 'trust-figure', text: ` · trustworthiness ${body.trustworthiness.toFixed(3)}${kept}`,
-      title: `How far the map keeps the layer's neighbourhoods (${body.k} neighbours)${sample}: 1 = nothing on the map is closer than in the layer.`,
+      class: 'trust-figure', text: ` · trustworthiness ${body.trustworthiness.toFixed(3)}`,
+      title: `Trustworthiness (${body.k} neighbours)${sample}: 1 when no point's map neighbours are strangers in the layer.${kept}`,
     }));
   }
 

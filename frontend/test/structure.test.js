@@ -34,6 +34,8 @@ test('labels: a name sits on its anchor when it can, beside it when asked or cro
   assert.deepEqual(spots(200, 100, 40, 16, { beside: true }).at(-1), [180, 92]);
   const crowded = placeLabels([{ id: 1, x: 200, y: 100, w: 40, h: 16, priority: 2 }, { id: 2, x: 205, y: 100, w: 40, h: 16, priority: 1 }], { width: 400, height: 300 });
   assert.ok(crowded.every((p) => p.shown) && !overlap(crowded[0], crowded[1]));
+  const [edge] = placeLabels([{ id: 1, x: 395, y: 2, w: 60, h: 16, priority: 1 }], { width: 400, height: 300 });
+  assert.deepEqual([edge.left, edge.top, edge.shown], [340, 0, true], 'slid inside the map');
   const off = placeLabels([{ id: 1, x: -5, y: 100, w: 40, h: 16, priority: 1 }, { id: 2, x: 10, y: 10, w: 0, h: 16, priority: 1 }], { width: 400, height: 300 });
   assert.deepEqual(off.map((p) => p.shown), [false, false]);
 });
@@ -53,6 +55,10 @@ test('cluster colours: one per cluster by size, noise grey, a legend of names; n
   assert.match(encodeClusters(6, null).legend.title, /computing/);
   assert.match(encodeClusters(6, null, 'too many points').legend.title, /too many points/);
   assert.match(encodeClusters(5, answer).legend.title, /computing/, 'an answer for other points is not used');
+  // averages: a track's circle takes its point's cluster colour
+  const circles = encodeClusters(6, answer, '', { averages: true });
+  assert.equal(circles.trackColor(3), NOISE);
+  assert.equal(circles.trackColor(0), colour[0]);
 });
 
 test('preservation colours: the gradient by value, 0 at the low end and 1 at the high end', () => {
