@@ -408,7 +408,9 @@ def _track_means(array, *, point_tracks: np.ndarray) -> np.ndarray:
     return means[np.searchsorted(ids, point_tracks)]
 
 
-def _point_values(collection, model_id: str, layer: str, *, point_tracks, point_segments, own_seconds: float, averages: bool) -> np.ndarray:
+def point_values(collection, model_id: str, layer: str, *, point_tracks, point_segments, own_seconds: float, averages: bool) -> np.ndarray:
+    """Each point's row of a model's layer (float32, NaN where missing), aligned in time (see
+    :func:`point_rows`); with ``averages``, each point's track mean. ``(n, layer size)``."""
     from tagscape.models.registry import get_model
 
     array = collection.layer(model_id, layer)
@@ -456,7 +458,7 @@ def map_clusters(collection, *, model_id: str, layer: str, coords: np.ndarray, p
         if max_layer_points is not None and len(coords) > max_layer_points:
             raise UsageError(f"clustering on the layer takes at most {max_layer_points:,} points here, and this map has {len(coords):,}: "
                              "cluster the map (space=map), choose fewer tracks, or use tagscape project --clusters")
-        points = _point_values(collection, model_id, layer, point_tracks=point_tracks, point_segments=point_segments, own_seconds=spec.segment_seconds,
+        points = point_values(collection, model_id, layer, point_tracks=point_tracks, point_segments=point_segments, own_seconds=spec.segment_seconds,
                                averages=averages)
         points = np.nan_to_num(points)
     else:
@@ -470,7 +472,7 @@ def map_clusters(collection, *, model_id: str, layer: str, coords: np.ndarray, p
 
     extracted = set(collection.store.result_models())
     taggers = [m for m in ([model_id] + [m for m in MODELS if m != model_id]) if m in extracted and MODELS[m].tags]
-    activations = {m: (tuple(MODELS[m].tags), _point_values(collection, m, "taggrams", point_tracks=point_tracks, point_segments=point_segments,
+    activations = {m: (tuple(MODELS[m].tags), point_values(collection, m, "taggrams", point_tracks=point_tracks, point_segments=point_segments,
                                                             own_seconds=spec.segment_seconds, averages=averages)) for m in taggers}
     table = table if table is not None else TrackTable(collection.tracks())
     ids = np.unique(point_tracks)

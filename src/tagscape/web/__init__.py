@@ -172,6 +172,9 @@ def create_app(collection: Collection | str, test_config: dict | None = None, *,
     from tagscape.web import clusters as map_clusters
 
     app.register_blueprint(map_clusters.bp)
+    from tagscape.web import trust
+
+    app.register_blueprint(trust.bp)
     from tagscape.web import place
 
     place.init_app(app)

@@ -363,6 +363,32 @@ def spec() -> dict:
                                       "content": {"application/json": {"schema": {"type": "object"}}, "text/csv": {}, "audio/x-mpegurl": {}}},
                               "400": ERROR, "404": ERROR},
             }},
+            "/api/trust": {"get": {
+                "summary": "How far the map can be trusted, for its title: trustworthiness (Venna and Kaski) and k-NN kept (Euclidean in the layer), "
+                           "and the hubness (skewness of the k-occurrence) of the layer (cosine) and of the map, on a seeded sample of at most 2,000 points.",
+                "parameters": [*MAP, *SELECTION, _q("k", "Neighbours per point.", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10})],
+                "responses": {"200": {"description": "{k, n_points, sample, trustworthiness, knn_kept, hubness_layer, hubness_map} (null where undefined)",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}, "304": {"description": "not modified"},
+                              "400": ERROR, "404": ERROR, "409": ERROR},
+            }},
+            "/api/preservation": {"get": {
+                "summary": "Each point's neighbourhood preservation, in /api/points order: the share of its k nearest neighbours in the layer "
+                           "(cosine) that are among its k nearest on the map. At most 20,000 points (400 beyond).",
+                "parameters": [*MAP, *SELECTION, _q("k", "Neighbours per point.", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10})],
+                "responses": {"200": {"description": "{k, n_points, mean, preservation: [per point, 0..1]}",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}, "304": {"description": "not modified"},
+                              "400": ERROR, "404": ERROR, "409": ERROR},
+            }},
+            "/api/neighbours": {"get": {
+                "summary": "One point's k true nearest neighbours in the layer (cosine, among the map's points) beside its k nearest on the map, "
+                           "each as `point` (its index in /api/points' answer), `track_id` and `segment`; `preserved` is the share in both.",
+                "description": "Maps of every segment of a large layer ask the similarity search (its HNSW index when built: `method`). "
+                               "In averages mode a point is a track (no `segment`).",
+                "parameters": [*MAP, *SELECTION, _q("k", "Neighbours per point.", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}), _q("track", "The point's track id.", INT64, required=True),
+                               _q("segment", "The point's segment index within its track (not in averages mode).", INT64)],
+                "responses": {"200": {"description": "{point, k, method, layer_neighbours: [{point, track_id, segment, similarity}], map_neighbours: [{point, track_id, segment, distance}], preserved}",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR, "409": ERROR},
+            }},
             "/api/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
             "/api/docs": {"get": {"summary": "This document as a page to read (Swagger UI, served with the package).",
                                   "responses": {"200": {"description": "an HTML page", "content": {"text/html": {}}}}}},
