@@ -327,7 +327,7 @@ def _export_tracks(ex: _Exporter, *, catalog: dict, models, ids, segments_of, la
     for n, track_id in enumerate(ids):
         ex.copy(f"/api/tracks/{track_id}", None, "tracks")
         ex.copy(f"/api/tracks/{track_id}/top-tags", {"k": str(TOP_K)}, "tracks")
-        if len(taggers) > 1:
+        if taggers:  # the track view asks even with one tagger
             ex.copy("/api/agreement", {"track": str(track_id), "k": str(AGREEMENT_K)}, "tracks")
         for model_id in models:
             if model_id in taggers:
