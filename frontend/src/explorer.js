@@ -8,10 +8,12 @@ import { query } from './api.js';
 import { Player } from './audio.js';
 import { ClusterLayer } from './clusters.js';
 import { Controls } from './controls.js';
+import { DensityLayer } from './density.js';
 import { debounce, el, plural } from './dom.js';
 import { MapFeed } from './feed.js';
 import { highlightStamp, loadHighlight } from './highlight.js';
 import { linkedIndex, linkedSelection } from './link.js';
+import { SemanticZoom } from './lod.js';
 import { Plot } from './plot.js';
 import { SelectionPanel } from './selection.js';
 import { SimilarPanel } from './similar.js';
@@ -67,6 +69,8 @@ export class Explorer {
     const onBusy = (delta) => this.setLoading(delta);
     this.clusters = new ClusterLayer({ source: this.source, client: this.clientId, onAnswer: restyle, onBusy, selectPoints: (plot, points) => this.selectPoints(plot, points) });
     this.trust = new TrustLayer({ source: this.source, onAnswer: restyle, onBusy });
+    this.density = new DensityLayer();
+    this.lod = new SemanticZoom({ source: this.source, client: this.clientId, onBusy });
     this.player = new Player(layout.playerBar);
     this.selection = new SelectionPanel(this.controls.selectionBox, {
       onClear: () => {
@@ -259,11 +263,14 @@ export class Explorer {
         this.selection.show(plot, points);
       },
       onOverlay: (plot, ctx, width, height) => {
+        this.density?.draw(ctx, plot, this.state.density);
+        this.lod?.draw(ctx, plot, width, height);
         this.similar?.draw(ctx, plot, width, height);
         this.trust?.draw(ctx, plot);
         this.clusters?.draw(plot, width, height);
       },
       // colour modes asked of the server about the map (clusters, neighbourhood preservation)
+      opened: (plot) => !!this.lod?.opened(plot),
       colors: (plot, data, state) => this.clusters?.colors(plot, data, state) || this.trust?.colors(plot, data, state) || null,
       onView: (plot) => {
         const view = plot.getView();

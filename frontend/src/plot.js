@@ -236,7 +236,7 @@ export class Plot {
         const [tracks, message] = trajectoryTracks(this);
         stats.trajectories = drawTrajectories(ctx, this, tracks, width, height);
         note = message;
-      } else if (this.mode === 'averages') {
+      } else if (this.mode === 'averages' && !this.handlers.opened?.(this)) { // zoomed in: segments instead (lod.js)
         stats.circles = drawAverages(ctx, this, width, height);
       }
     }

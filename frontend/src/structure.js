@@ -3,6 +3,7 @@
 
 import './structure.css';
 import { CLUSTER_SPACES } from './clusters.js';
+import { DENSITY_CHOICES } from './density.js';
 import { el, options } from './dom.js';
 import { LAYER_RING, MAP_RING } from './trust.js';
 
@@ -18,12 +19,15 @@ export class StructureControls {
       if (!space && this.state.color === 'cluster') patch.color = 'track';
       onChange(patch);
     });
+    this.density = options(el('select', { id: 'density', title: 'contours of where the points crowd', onchange: () => onChange({ density: this.density.value }) }), DENSITY_CHOICES, 'auto');
     this.rings = el('input', { type: 'checkbox', id: 'rings', onchange: () => onChange({ rings: this.rings.checked ? 1 : 0 }) });
     const key = (colour, dashed, text) => el('span', { class: 'ring-key' },
       el('span', { class: `ring${dashed ? ' dashed' : ''}`, style: { borderColor: colour } }), ` ${text}`);
     container.append(el('section', { class: 'ctl', id: 'structure' }, el('h2', { text: 'Structure' }),
       el('label', { class: 'field' }, el('span', { text: 'clusters' }), this.clusters),
       el('div', { class: 'hint', text: 'Named by the tags most over-represented in each. Click a name to select its points.' }),
+      el('label', { class: 'field' }, el('span', { text: 'density' }), this.density),
+      el('div', { class: 'hint', text: 'Track averages open into their segments as you zoom in.' }),
       el('label', { class: 'check' }, this.rings, ' hover: ring the true neighbours'),
       el('div', { class: 'hint ring-keys' }, key(LAYER_RING, false, 'nearest in the layer'), key(MAP_RING, true, 'nearest on the map')),
       el('div', { class: 'hint', text: 'Colour by "neighbourhood preservation" to see where the map keeps them.' })));
@@ -33,5 +37,6 @@ export class StructureControls {
     this.state = state;
     if (document.activeElement !== this.clusters) this.clusters.value = state.clusters;
     this.rings.checked = !!state.rings;
+    if (document.activeElement !== this.density) this.density.value = state.density;
   }
 }

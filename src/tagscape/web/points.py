@@ -56,6 +56,9 @@ class PointsRequest:
     value: str | None = None
     rank: str | None = None
     selection: Selection = field(default_factory=Selection)
+    #: Axes of the original projection as expressions over tags (tagscape.projections.expressions); None: x / y.
+    x_expr: str | None = None
+    y_expr: str | None = None
 
 
 @dataclass
@@ -162,6 +165,14 @@ def compute_points(collection, table: TrackTable, req: PointsRequest, *, cancel=
         raise NotFoundError(f"no {req.model_id} results in this collection yet; {spec.next_steps()}")
     value_column = _resolve_tag(spec, req.value) if req.value is not None else None
     rank_column = _resolve_tag(spec, req.rank) if req.rank is not None else None
+    expressions = req.x_expr is not None or req.y_expr is not None
+    if expressions:
+        from tagscape.projections.expressions import axes_of, expression_projection
+
+        if req.method != "original":
+            raise UsageError(f"x_expr and y_expr are axes of the original projection (projection=original), not of {req.method}")
+        axes = {"x": req.x_expr or req.x, "y": req.y_expr or req.y, "x_is_expression": req.x_expr is not None, "y_is_expression": req.y_expr is not None}
+        axes_of(model_id=req.model_id, layer=req.layer, **axes)  # a bad expression is a 400 whatever the selection
 
     positions = select_tracks(collection, table, req.selection)
     selected_ids = table.ids[positions]
@@ -176,8 +187,11 @@ def compute_points(collection, table: TrackTable, req: PointsRequest, *, cancel=
     # busy (measured: 20 s instead of 0.1 s for 40 points on a loaded 2-core machine).
     params = {"n_jobs": 1} if req.method == "tsne" else None
     # A request's work is bounded: it never fits a whole-collection t-SNE / UMAP (see project()).
-    projection = collection.projection(req.model_id, req.layer, req.method, components=(req.x, req.y), tracks=tracks, cancel=cancel,
-                                       params=params, compute_offline=False)
+    if expressions:
+        projection = expression_projection(collection, model_id=req.model_id, layer=req.layer, tracks=tracks, **axes)
+    else:
+        projection = collection.projection(req.model_id, req.layer, req.method, components=(req.x, req.y), tracks=tracks, cancel=cancel,
+                                           params=params, compute_offline=False)
     coords, row_tracks = projection.coords, projection.track_ids
 
     # Each point's track as an index into this answer's track table (points come track by track).
@@ -232,6 +246,9 @@ def compute_points(collection, table: TrackTable, req: PointsRequest, *, cancel=
         "mode": req.mode,
         "axes": [req.x, req.y],
         "axis_labels": list(projection.axis_labels),
+        "axis_expressions": [req.x_expr, req.y_expr] if expressions else None,
+        # r and rho of the two axes over the points drawn, as /api/correlations gives them for two tags
+        "correlation": _correlation(arrays["x"], arrays["y"]) if expressions else None,
         "explained_variance": projection.explained_variance,
         "source": projection.source,
         "segment_seconds": spec.segment_seconds,
@@ -265,6 +282,15 @@ def _empty(req: PointsRequest, spec, table: TrackTable, n_selected: int) -> Poin
         "bounds": None, "tracks": {name: [] for name in ("track_id", "title", "artist", "album", "genre", "duration", "n_segments")},
     }
     return Points(meta, arrays)
+
+
+def _correlation(x: np.ndarray, y: np.ndarray) -> dict:
+    """Pearson's r and Spearman's rho of the axes over the points where both are defined (None: undefined)."""
+    from tagscape.analysis.correlation import pearson, spearman
+
+    finite = np.isfinite(x) & np.isfinite(y)
+    r, rho = pearson(x[finite], y[finite]), spearman(x[finite], y[finite])
+    return {"n": int(finite.sum()), "pearson": None if r is None else round(r, 6), "spearman": None if rho is None else round(rho, 6)}
 
 
 def _bounds(x: np.ndarray, y: np.ndarray) -> dict | None:
