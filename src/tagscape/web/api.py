@@ -248,6 +248,8 @@ def map_request() -> PointsRequest:
         value=str_arg("value"),
         rank=str_arg("rank"),
         selection=selection_from_args(),
+        x_expr=str_arg("x_expr"),
+        y_expr=str_arg("y_expr"),
     )
 
 

@@ -11,6 +11,7 @@ from tagscape import __version__
 from tagscape.analysis.clusters import FIT_SAMPLE, LAYER_FIT_SAMPLE, LAYER_LIMIT
 from tagscape.analysis.clusters import PARAMETERS as CLUSTER_PARAMETERS
 from tagscape.models.registry import MODELS
+from tagscape.projections.expressions import MAX_LENGTH as EXPR_LENGTH
 from tagscape.selection import MAX_VALUES, TRACK_FIELDS
 from tagscape.paths import MAX_GRAPH_NODES, MAX_PATH_ITEMS
 from tagscape.place import MAX_MAPS, MAX_NEIGHBOURS, PlaceLimits
@@ -83,6 +84,14 @@ MAP = [
     _q("x", "X axis: original: a dimension index or (taggrams) a tag name; pca/std-pca: a component index 0..9; t-SNE/UMAP: 0 or 1.", {"type": "string", "maxLength": MAX_TEXT, "default": "0"}),
     _q("y", "Y axis, as x.", {"type": "string", "maxLength": MAX_TEXT, "default": "1"}),
     _q("mode", "segments and trajectories: one point per segment; averages: one point per track (mean) with its spread.", {"enum": list(MODES), "default": "segments"}),
+    _q("x_expr", "X axis of the original projection as an expression over the taggrams' tags, instead of x: tag names "
+                 "(several words are one tag: `female vocalists`; quote other characters: `\"Hip-Hop\"`), numbers, + - * / and "
+                 "parentheses, e.g. `rock - pop`, `(guitar + rock) / 2`, `0.5*happy - sad`. Names match exactly, else in any case, "
+                 "else through a table of MSD / MTT synonyms (on an MTT model `female vocalists` is `female vocal`). Division by zero "
+                 "gives NaN for that point. A bad expression or an unknown tag is a 400. The header then carries `axis_expressions` and "
+                 f"`correlation` {{n, pearson, spearman}} of the two axes over the points drawn. At most {EXPR_LENGTH} characters.",
+       {"type": "string", "maxLength": MAX_TEXT}),
+    _q("y_expr", "Y axis as an expression, as x_expr.", {"type": "string", "maxLength": MAX_TEXT}),
 ]
 CLIENT = _q("client", "An id per plot of a browser tab: a newer request cancels the older on-demand computation.", {"type": "string", "maxLength": 100})
 
