@@ -8,10 +8,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from webdata import write_tone
 
 from tagscape.collection import index_folder
 from tagscape.web import create_app
-from webdata import write_tone
 
 IDLE = "window.tagscape && window.tagscape.ready && document.body.dataset.loading === '0'"
 ODD = "#1 ça ?%.flac"  # at the top of the folder: its relative path would start a comment line
