@@ -3,13 +3,14 @@
 
 Usage::
 
-    python scripts/screenshot.py [--collection demo-collection] [--out docs/screenshot.png]
+    python scripts/screenshot.py [--collection demo-collection] [--out docs/screenshot.png] [--all DIR]
 
 The collection is the one ``make demo`` builds (it is built here the same way when missing).
 The explorer is served on 127.0.0.1 in this process and shown in headless Chromium: the t-SNE
 map of MusiCNN-MTT taggrams, coloured by genre with its legend, one point clicked and hovered (its
 segment playing, its top tags in the now-playing panel, its track's taggram and path below and on
-the map).
+the map). ``--all DIR`` also shoots every drawing mode and every pane of the dock into DIR
+(one PNG each, named in ``VIEWS``), to look at after a change of the front end.
 """
 
 from __future__ import annotations
@@ -27,6 +28,39 @@ from tagscape.web import create_app  # noqa: E402
 CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--disable-background-networking",
                  "--disable-component-update", "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--hide-scrollbars"]
 VIEW = "model=musicnn-mtt&layer=taggrams&proj=tsne&color=genre&mode=segments"
+READY = "window.tagscape && window.tagscape.ready && document.body.dataset.loading === '0'"
+
+#: name -> (URL query, what else to wait for, or None): each drawing mode and pane (--all)
+VIEWS = {
+    "segments-genre": (VIEW, None),
+    "segments-track": ("model=musicnn-mtt&layer=taggrams&proj=tsne&color=track", None),
+    "trajectories": ("model=musicnn-mtt&layer=embeddings&proj=pca&mode=trajectories&color=track&limit=12", None),
+    "averages": ("model=musicnn-mtt&layer=embeddings&proj=std-pca&mode=averages&color=genre", None),
+    "tag-gradient": ("model=musicnn-mtt&layer=taggrams&proj=original&x=guitar&y=piano&color=tag&ctag=piano", None),
+    "compare": ("model=musicnn-mtt&proj=tsne&color=genre&compare=1&model2=vgg-msd&proj2=tsne", None),
+    "pane-track": ("model=musicnn-mtt&proj=tsne&color=genre&pane=track&ptrack=1", "window.tagscape.analysis.trackView.data"),
+    "pane-tag": ("model=musicnn-mtt&proj=tsne&color=tag&ctag=piano&pane=tag&ptag=piano", "document.querySelectorAll('#top-segments li').length > 0"),
+    "pane-matrix": ("model=musicnn-mtt&proj=tsne&color=genre&pane=matrix", "window.tagscape.analysis.matrixView.data"),
+    "pane-truth": ("model=musicnn-mtt&proj=tsne&color=genre&pane=truth", "document.querySelectorAll('#ground-truth tr').length > 1"),
+    "averages-compare-dock": ("model=musicnn-mtt&mode=averages&color=album&compare=1&model2=vgg-mtt&pane=matrix&pmethod=spearman",
+                              "window.tagscape.analysis.matrixView.data"),
+}
+
+
+def shoot_all(browser, base: str, folder: Path) -> None:
+    """One screenshot per entry of VIEWS into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (query, wait) in VIEWS.items():
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.goto(f"{base}/?{query}")
+        page.wait_for_function(READY, timeout=600_000)
+        if wait:
+            page.wait_for_function(wait, timeout=120_000)
+            page.wait_for_function(READY, timeout=600_000)
+        page.wait_for_timeout(400)  # the overlay's animation frame
+        page.screenshot(path=str(folder / f"{name}.png"))
+        page.close()
+        print(f"wrote {folder / name}.png")
 
 
 def ensure_demo(folder: Path) -> None:
@@ -50,18 +84,20 @@ def main() -> None:
     parser.add_argument("--collection", default=str(ROOT / "demo-collection"))
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshot.png"))
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--all", metavar="DIR", help="also shoot every mode and pane into DIR")
     args = parser.parse_args()
     folder = Path(args.collection)
     ensure_demo(folder)
 
     from playwright.sync_api import sync_playwright
+
     from tagscape.web.devserver import serving
 
     with serving(create_app(str(folder))) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 860})
         page.goto(f"{base}/?{VIEW}")
-        page.wait_for_function("window.tagscape && window.tagscape.ready && document.body.dataset.loading === '0'", timeout=600_000)
+        page.wait_for_function(READY, timeout=600_000)
         # Hover a point near the middle of the map: its clip plays, the panel shows its top tags.
         x, y = page.evaluate("""() => {
             const p = window.tagscape.plots[0];
@@ -84,6 +120,8 @@ def main() -> None:
         page.wait_for_timeout(800)
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=args.out)
+        if args.all:
+            shoot_all(browser, base, Path(args.all))
         browser.close()
     print(f"wrote {args.out}")
 

@@ -112,14 +112,20 @@ function liftedStops() {
   return labs.map(([L, A, B]) => [g0 + ((L - l0) / (l1 - l0)) * (g1 - g0), A, B]);
 }
 
-export const GRADIENT = (() => {
-  const stops = liftedStops();
+// 256 colours interpolated in OKLab between stops given in OKLab.
+function interpolate(stops) {
   return Array.from({ length: STEPS }, (_, i) => {
     const t = (i / (STEPS - 1)) * (stops.length - 1);
     const k = Math.min(Math.floor(t), stops.length - 2);
     return rgbToHex(oklabToRgb(stops[k].map((v, j) => v + (stops[k + 1][j] - v) * (t - k))));
   });
-})();
+}
+
+// Points on the dark map: the lifted gradient.
+export const GRADIENT = interpolate(liftedStops());
+// Heatmaps (a track's taggram, tag histograms): viridis as it is, its dark end meaning "quiet"
+// against cells that are all lit.
+export const VIRIDIS_GRADIENT = interpolate(VIRIDIS.map((hex) => rgbToOklab(hexToRgb(hex))));
 
 export const COLOR_MODES = [
   ['track', 'track'], ['artist', 'artist'], ['album', 'album'], ['genre', 'genre'],

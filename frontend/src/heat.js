@@ -1,14 +1,14 @@
 // Heatmap helpers shared by the track view, the tag view and the correlation matrix: colour
 // scales as RGB tables, painting a matrix into a canvas one pixel per cell, and time labels.
 
-import { GRADIENT } from './colors.js';
+import { VIRIDIS_GRADIENT } from './colors.js';
 
 function rgb(hex) {
   const n = parseInt(hex.slice(1), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
 
-const VIRIDIS_RGB = GRADIENT.map(rgb);
+const VIRIDIS_RGB = VIRIDIS_GRADIENT.map(rgb);
 
 // Activations in [0, 1] -> viridis.
 export function viridis(v) {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  BACKGROUND, CATEGORY_LIGHTNESS, GRADIENT, GRADIENT_LIGHTNESS, GREY, MAX_CATEGORY_COLORS,
+  BACKGROUND, CATEGORY_LIGHTNESS, GRADIENT, GRADIENT_LIGHTNESS, GREY, MAX_CATEGORY_COLORS, VIRIDIS_GRADIENT,
   categorical, categoryPalette, encodeColors, hexToRgb, oklabDistance, oklabToRgb, rgbToOklab,
 } from '../src/colors.js';
 import { makePoints } from './fixtures.js';
@@ -103,4 +103,12 @@ test('encodeColors by time: 0 at a track\'s first segment, 255 at its last', () 
   const points = makePoints({ segments: [3, 1, 2] });
   const z = Array.from(encodeColors(points, { color: 'time' }).z);
   assert.deepEqual(z, [0, 128, 255, 0, 0, 255]); // Math.round(0.5 * 255) = 128
+});
+
+test('heatmaps keep viridis as it is, dark end included', () => {
+  assert.equal(VIRIDIS_GRADIENT.length, 256);
+  // OKLab interpolation through the 9 sRGB stops lands back on them within one sRGB step
+  hexToRgb(VIRIDIS_GRADIENT[0]).forEach((v, k) => assert.ok(Math.abs(v - [0x44, 0x01, 0x54][k]) <= 1));
+  hexToRgb(VIRIDIS_GRADIENT[255]).forEach((v, k) => assert.ok(Math.abs(v - [0xfd, 0xe7, 0x25][k]) <= 1));
+  assert.ok(lab(VIRIDIS_GRADIENT[0])[0] < lab(GRADIENT[0])[0] - 0.1);
 });
