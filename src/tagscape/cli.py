@@ -408,6 +408,56 @@ def path(collection_path: Path, model_id: str, layer: str, start: int, end: int,
     click.echo(f"largest step {result.bottleneck:.4f} (cosine distance); {result.note}")
 
 
+@main.group()
+def study():
+    """Listening studies: do listeners agree with the models' nearest neighbours?"""
+
+
+@study.command("create")
+@collection_option
+@click.option("--model", "-m", "models", multiple=True, required=True, type=_model_choice(), help="A model to compare (repeatable, 1 to 4).")
+@click.option("--layer", default="embeddings", show_default=True, type=click.Choice(["embeddings", "taggrams"]))
+@click.option("--trials", default=20, show_default=True, type=click.IntRange(1, 500), help="Trials (a reference and its candidates each).")
+@click.option("--name", help="What raters see as the study's title (default: 'Listening study'; do not name the models).")
+@click.option("--seed", default=0, show_default=True, help="Seeds the references, the controls and the candidates' order.")
+@click.option("--control/--no-control", default=True, show_default=True, help="Add a random segment of another artist to each trial.")
+def study_create(collection_path: Path, models: tuple[str, ...], layer: str, trials: int, name: str | None, seed: int, control: bool):
+    """Draw a study's trials and print the raters' link."""
+    from tagscape.collection import open_collection
+    from tagscape.study import create_study
+
+    with open_collection(collection_path) as collection:
+        made = create_study(collection, models=models, layer=layer, n_trials=trials, name=name, seed=seed, control=control)
+    click.echo(f"study {made['study_id']}: {made['n_trials']} trials of {', '.join(made['models'])} ({layer})")
+    click.echo(f"raters open: http://HOST:PORT/study/{made['token']}  (tagscape serve -c {collection_path})")
+    click.echo(f"results: tagscape study results -c {collection_path} {made['study_id']}")
+
+
+@study.command("results")
+@collection_option
+@click.argument("study_id", type=click.IntRange(0, 2**63 - 1))
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the rates as CSV.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def study_results_command(collection_path: Path, study_id: int, csv_path: Path | None, as_json: bool):
+    """Each model's preference rate (95 % Wilson interval) and the raters' agreement (Krippendorff's alpha)."""
+    from tagscape.collection import open_collection
+    from tagscape.study import study_results
+
+    with open_collection(collection_path, readonly=True) as collection:
+        result = study_results(collection, study_id)
+    if csv_path:
+        csv_path.write_text(result.to_csv())
+    if as_json:
+        click.echo(json.dumps(result.to_json()))
+        return
+    click.echo(f"{result.study['name']}: {result.n_answers} answers from {result.n_raters} raters over {result.study['n_trials']} trials")
+    for row in result.rates:
+        rate = "-" if row["rate"] is None else f"{row['rate']:.3f}  [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
+        click.echo(f"  {row['source']:<16} chosen {row['chosen']:>4} of {row['answers']:<4} {rate}")
+    alpha = "undefined (no trial has two answers that vary)" if result.alpha is None else f"{result.alpha:.3f}"
+    click.echo(f"  agreement: Krippendorff's alpha (nominal) {alpha} over {result.n_units} trials")
+
+
 @main.command("index-similarity")
 @collection_option
 @click.option("--model", "-m", "models", multiple=True, type=_model_choice(), help=MODEL_HELP + " Default: all extracted.")

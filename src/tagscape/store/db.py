@@ -19,7 +19,7 @@ import numpy as np
 
 from tagscape.errors import CollectionError, ReadOnlyError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 STORE_DTYPE = np.dtype("<f2")
 DB_NAME = "tagscape.db"
 
@@ -31,6 +31,8 @@ _MIGRATIONS: dict[int, str] = {
     # before revisions existed are revision 1. Every model's version moves on, so arrays, maps
     # and indexes built before are rebuilt.
     1: "ALTER TABLE results ADD COLUMN revision INTEGER NOT NULL DEFAULT 1; UPDATE model_versions SET version = version + 1;",
+    # 3: listening studies and their answers (tagscape.study); SQL in store/studies.py.
+    2: resources.files("tagscape.store").joinpath("studies.sql").read_text(),
 }
 
 

@@ -181,6 +181,9 @@ def create_app(collection: Collection | str, test_config: dict | None = None, *,
     from tagscape.web import paths
 
     paths.init_app(app)
+    from tagscape.web import study
+
+    study.init_app(app)
     if app.config.get("TAGSCAPE_WARM_UP", not app.testing):
         from tagscape.projections.methods import warm_up_in_background
 
