@@ -10,7 +10,7 @@ DEMO_FLAGS ?=
 
 # The explorer's JavaScript: built from frontend/ with vite into the package (git-ignored, in the wheel).
 DIST := src/tagscape/web/static/dist/explorer.js
-FRONTEND_SOURCES := $(wildcard frontend/src/*) frontend/package.json frontend/package-lock.json frontend/vite.config.js
+FRONTEND_SOURCES := $(wildcard frontend/src/*) frontend/package.json frontend/package-lock.json frontend/vite.config.js frontend/vite.widget.config.js
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: demo test test-js test-fast test-numeric install weights clean bench bench-web bench-load chromium frontend docs

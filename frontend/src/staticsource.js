@@ -19,17 +19,18 @@ function missing(what) {
 }
 
 // The data source of the export at `base` (a URL ending in '/', relative to the page: './').
-// Reads data/manifest.json first. Besides json() and points() (see serverSource), it offers
+// fetchFile(path, {signal}) -> a Response of a file of the export, by its path in the folder
+// (default: fetched from base; the notebook widget asks the kernel). Reads data/manifest.json first. Besides json() and points() (see serverSource), it offers
 //   resolve(url, {signal}): the JSON of an /api/... URL (api.js getJSON sends its URLs here);
 //   audioFor(trackId, start, end): {url, seek} of the track's exported audio, or null.
-export async function staticSource(base = './') {
-  const response = await fetch(`${base}data/manifest.json`);
+export async function staticSource(base = './', { fetchFile = (path, options) => fetch(`${base}${path}`, options) } = {}) {
+  const response = await fetchFile('data/manifest.json');
   if (!response.ok) throw new Error(`this static export has no data/manifest.json (${response.status})`);
   const manifest = await response.json();
   const ignored = manifest.ignored_params || {};
 
   async function file(path, params, { signal } = {}, what = path) {
-    const answer = await fetch(`${base}${answerFile(path, params, ignored)}`, { signal });
+    const answer = await fetchFile(answerFile(path, params, ignored), { signal });
     if (answer.status === 404) throw missing(what);
     if (!answer.ok) throw new ApiError(answer.status, { message: `${answer.status} ${answer.statusText}` });
     return answer;

@@ -6,6 +6,7 @@ Python API::
     result = tagscape.analyze("song.mp3")                 # one file, all four models
     collection = tagscape.open_collection("~/Music")     # an indexed collection
     layer = collection.layer("musicnn-msd", "taggrams")  # all segments, with offsets per track
+    w = tagscape.widget(collection, model="musicnn-mtt")  # in Jupyter: a map to hover; w.selection
 """
 
 __version__ = "0.2.0"
@@ -25,4 +26,11 @@ def open_collection(path="."):
     return _open(path)
 
 
-__all__ = ["analyze", "open_collection", "__version__"]
+def widget(collection_or_path, **options):
+    """A notebook widget of one map, hover-to-sound and ``.selection`` (see :func:`tagscape.notebook.widget`)."""
+    from tagscape.notebook import widget as _widget
+
+    return _widget(collection_or_path, **options)
+
+
+__all__ = ["analyze", "open_collection", "widget", "__version__"]

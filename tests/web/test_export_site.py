@@ -229,3 +229,83 @@ def test_a_lasso_on_the_static_map_selects_its_tracks(static_page):
     lasso(tab, [(left + 2, top + 2), (left + width - 2, top + 2), (left + width - 2, top + height - 2), (left + 2, top + height - 2)])
     tab.wait_for_function("window.tagscape.selection.points.length > 0")
     assert tab.evaluate("window.tagscape.selection.points.length") == tab.evaluate("window.tagscape.plots[0].data.length")
+
+
+# -- the notebook widget ----------------------------------------------------------------
+
+#: anywidget's side of a widget in the page: the model a widget's render() gets, whose messages
+#: and saved changes go to the Python widget (exposed functions), and the ESM loaded from a blob
+#: URL, as anywidget loads it.
+WIDGET_HOST = """async ({ code, view, height }) => {
+  const values = { view, height, selection: [], status: '' };
+  const listeners = {};
+  const fire = (event, ...args) => (listeners[event] || []).forEach((cb) => cb(...args));
+  const model = {
+    get: (name) => values[name],
+    set: (name, value) => { values[name] = value; fire(`change:${name}`); },
+    save_changes: () => window.widgetSync(JSON.stringify({ selection: values.selection, status: values.status })),
+    on: (event, cb) => { (listeners[event] ||= []).push(cb); },
+    off: () => {},
+    send: async (content) => {
+      const { reply, data } = await window.widgetMessage(content);
+      const buffers = data === null ? [] : [new DataView(Uint8Array.from(atob(data), (c) => c.charCodeAt(0)).buffer)];
+      fire('msg:custom', reply, buffers);
+    },
+  };
+  const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
+  const widget = (await import(url)).default;
+  const host = document.getElementById('host');
+  await widget.render({ model, el: host });
+}"""
+
+
+def test_the_notebook_widget_plays_on_hover_and_reads_back_a_lasso_selection(browser, exported, client):
+    import base64
+
+    notebook = pytest.importorskip("tagscape.notebook")
+    if notebook.MapWidget is None:
+        pytest.skip("pip install 'tagscape[widget]'")
+    view = {"model": "musicnn-mtt", "layer": "taggrams", "projection": "pca", "mode": "segments"}
+    w = notebook.MapWidget(exported[1], view=view, height=420)
+    # what the front end may ask for: the export's files, nothing outside it
+    (exported[1].parent / "secret.txt").write_text("not part of the export")
+    assert w.answer({"type": "file", "id": 1, "path": "../secret.txt"})[0]["status"] == 404
+    assert w.answer({"type": "file", "id": 1, "path": "index.html"})[1][0] == (exported[1] / "index.html").read_bytes()
+    assert w.answer({"type": "file", "id": 2, "path": "/etc/passwd"})[0]["status"] == 404
+
+    def message(content):
+        reply, data = w.answer(content)
+        return {"reply": reply, "data": base64.b64encode(data[0]).decode() if data else None}
+
+    context = browser.new_context(viewport={"width": 1000, "height": 700})
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("pageerror", lambda error: problems.append(str(error)))
+    tab.expose_function("widgetMessage", message)
+    tab.expose_function("widgetSync", lambda state: w.set_state(json.loads(state)))
+    tab.goto(exported[3] + "index.html")  # any page of the same origin; the widget replaces nothing of it
+    tab.evaluate("document.body.innerHTML = '<div id=\"host\" style=\"width: 900px\"></div>'")
+    tab.evaluate(WIDGET_HOST, {"code": notebook.BUNDLE.read_text(), "view": view, "height": 420})
+    tab.wait_for_function("document.getElementById('host').tagscape?.plot.drawnData", timeout=30_000)
+    assert w.status.endswith("points"), w.status
+    served = client.get("/api/points", query_string={**{k: view[k] for k in ("model", "layer", "projection")}, "x": "0", "y": "1", "format": "json"}).get_json()
+    everything = [{"track_id": served["tracks"]["track_id"][t], "segment": s} for t, s in zip(served["points"]["track"], served["points"]["segment"])]
+
+    # hover: the segment's sound, from the track's file sent through the kernel
+    pts = tab.evaluate("""(() => { const p = document.getElementById('host').tagscape.plot; const box = p.canvas.getBoundingClientRect();
+        return Array.from(p.data.x, (_, i) => { const [x, y] = p.screenPosition(i);
+          return { i, x: box.left + x, y: box.top + y, track: p.data.trackIdOf(i), segment: p.data.segment[i] }; }); })()""")
+    box = tab.evaluate("(() => { const r = document.getElementById('host').tagscape.plot.canvas.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()")
+    target = isolated_point([p for p in pts if 0 < p["segment"] and (p["segment"] + 1) * SEGMENT <= CLIP], box)
+    tab.mouse.move(target["x"], target["y"])
+    start = target["segment"] * SEGMENT
+    tab.wait_for_function(f"(() => {{ const a = document.getElementById('host').tagscape.player.audio; return a.dataset.track === '{target['track']}' && !a.paused && a.currentTime >= {start - 0.05}; }})()", timeout=15_000)
+
+    # a lasso around the whole map selects every point, and Python reads them
+    left, top, width, height = box
+    lasso(tab, [(left + 2, top + 2), (left + width - 2, top + 2), (left + width - 2, top + height - 2), (left + 2, top + height - 2)])
+    tab.wait_for_timeout(200)
+    assert w.selection == everything
+    assert w.track_ids == list(dict.fromkeys(p["track_id"] for p in everything))
+    context.close()
+    assert not problems, problems
