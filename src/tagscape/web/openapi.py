@@ -58,6 +58,8 @@ TAGGERS = {"type": "string", "enum": [model_id for model_id, model in MODELS.ite
 #: Comma-separated ids (the server takes up to 2**63-1; 18 digits is what a pattern can say simply).
 IDS_PATTERN = "^[0-9]{1,18}(,[0-9]{1,18})*$"
 TRACK_ID = _path("track_id", "A track id of this collection (from /api/tracks).")
+STUDY = {"name": "token", "in": "path", "required": True, "description": "A study's raters' token (from tagscape study create).",
+         "schema": {"type": "string", "maxLength": 100}}
 PLACEMENT = {"name": "token", "in": "path", "required": True, "description": "A placement's token (from POST /api/place).",
              "schema": {"type": "string", "maxLength": 100}}
 
