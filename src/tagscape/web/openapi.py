@@ -400,6 +400,42 @@ def spec() -> dict:
                 "responses": {"200": {"description": "{point, k, method, layer_neighbours: [{point, track_id, segment, similarity}], map_neighbours: [{point, track_id, segment, distance}], preserved}",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR, "409": ERROR},
             }},
+            "/api/study/{token}": {"get": {
+                "summary": "A listening study as its raters see it (the page /study/{token} reads it): name, clip length, and per trial its "
+                           "candidates' labels. No track, artist, model or time: candidates are shuffled and anonymised.",
+                "parameters": [STUDY, _q("rater", "A rater's pseudonym: adds the trials they answered (`answered`).", {"type": "string", "maxLength": 200})],
+                "responses": {"200": {"description": "{name, clip_seconds, n_trials, trials: [{trial, candidates: [label]}], answered: [trial]}",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERROR, "404": ERROR},
+            }},
+            "/api/study/{token}/clip/{trial}/{label}": {"get": {
+                "summary": "A trial's reference (`ref`) or candidate clip as a 16-bit WAV (no name, no track id).",
+                "parameters": [STUDY, _path("trial", "The trial's number (from 0)."),
+                               {"name": "label", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 100}, "description": "ref, or a candidate's letter"}],
+                "responses": {"200": {"description": "clip", "content": {"audio/wav": {}}}, "404": ERROR},
+            }},
+            "/api/study/{token}/answers": {"post": {
+                "summary": "A rater's choice in one trial, stored with their pseudonym and the time (a later answer to the same trial replaces it). "
+                           "A read-only server answers 409.",
+                "parameters": [STUDY],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object", "required": ["rater", "trial", "choice"], "properties": {
+                    "rater": {"type": "string", "minLength": 1, "maxLength": 64, "description": "a pseudonym"}, "trial": INT64,
+                    "choice": {"type": "string", "description": "a candidate's label"}}}}}},
+                "responses": {"200": {"description": "{answered: trials this rater answered, n_trials}", "content": {"application/json": {"schema": {"type": "object"}}}},
+                              "400": ERROR, "404": ERROR, "409": ERROR, "413": ERROR},
+            }},
+            "/api/studies": {"get": {
+                "summary": "The collection's listening studies (made with `tagscape study create`): id, raters' token, name, layer, models, trials, answers, raters.",
+                "responses": {"200": {"description": "{studies: [...]}", "content": {"application/json": {"schema": {"type": "object"}}}}},
+            }},
+            "/api/studies/{study_id}/results": {"get": {
+                "summary": "A study's results: each model's (and the random control's) preference rate, the share of answers choosing its "
+                           "candidate, with a 95 % Wilson score interval; inter-rater agreement as Krippendorff's alpha (nominal: trials are "
+                           "units, the chosen candidate the value; null when undefined).",
+                "parameters": [_path("study_id", "A study's id (from /api/studies)."), _q("format", "json or csv.", {"enum": ["json", "csv"], "default": "json"})],
+                "responses": {"200": {"description": "{study, n_answers, n_raters, confidence, interval, rates: [{source, chosen, answers, rate, ci_low, ci_high}], "
+                                                     "agreement: {measure, alpha, units}}",
+                                      "content": {"application/json": {"schema": {"type": "object"}}, "text/csv": {}}}, "400": ERROR, "404": ERROR},
+            }},
             "/api/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
             "/api/docs": {"get": {"summary": "This document as a page to read (Swagger UI, served with the package).",
                                   "responses": {"200": {"description": "an HTML page", "content": {"text/html": {}}}}}},
