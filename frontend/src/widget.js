@@ -125,7 +125,7 @@ async function render({ model, el: host }) {
     .tw-player audio { height: 30px; } .tw-now, .tw-selected { color: var(--muted); font-size: 12px; }` });
   const plotArea = el('div', { class: 'plots' });
   const footer = el('div', { class: 'tw-foot' });
-  const selected = el('span', { class: 'tw-selected', text: 'shift+drag: lasso · Esc: clear' });
+  const selected = el('span', { class: 'tw-selected', text: 'shift+drag: lasso' });
   const frame = el('div', { class: 'tw' }, plotArea, footer);
   root.append(style, frame);
   const fetchFile = kernelFiles(model);

@@ -24,8 +24,9 @@ from pathlib import Path
 
 from tagscape.errors import UsageError
 
-#: The built front end of the widget (``make frontend``).
-BUNDLE = Path(__file__).parent / "web" / "static" / "dist" / "widget.js"
+#: The built front end of the widget (``make frontend``; its own folder, which the explorer's build
+#: does not empty).
+BUNDLE = Path(__file__).parent / "web" / "static" / "widget" / "widget.js"
 #: The largest file the widget sends in one message (an Opus file of a whole long track is larger:
 #: export clips for a notebook).
 MAX_FILE_BYTES = 64 << 20
@@ -63,7 +64,12 @@ if anywidget is not None:
             What the map last did (``"N points"`` or ``"error: ..."``).
         """
 
-        _esm = BUNDLE
+        @property
+        def _esm(self) -> str:
+            # Read when a widget is made (anywidget would read a path when the class is defined:
+            # an import error where the front end is not built).
+            return BUNDLE.read_text(encoding="utf-8")
+
         view = traitlets.Dict().tag(sync=True)
         selection = traitlets.List().tag(sync=True)
         status = traitlets.Unicode("").tag(sync=True)
