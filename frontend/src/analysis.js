@@ -158,6 +158,14 @@ export class Analysis {
     if (box.parentNode !== plot.title) plot.title.append(box); // setTitle() replaced the title's content
     box.textContent = '';
     box.hidden = true;
+    const drawn = plot.data?.meta;
+    if (drawn?.axis_expressions && drawn.correlation) { // axes of tag expressions (expression.js): the server's r and rho of the two
+      const c = drawn.correlation;
+      box.textContent = `Pearson r = ${num(c.pearson)} · Spearman ρ = ${num(c.spearman)} (${plural(c.n, drawn.mode === 'averages' ? 'track' : 'segment')})`;
+      Object.assign(box.dataset, { pearson: String(c.pearson), spearman: String(c.spearman) });
+      box.hidden = false;
+      return;
+    }
     const index = plot.index;
     const spec = { model: state[plotKey('model', index)], layer: state[plotKey('layer', index)], proj: state[plotKey('proj', index)] };
     const model = this.taggers().find((m) => m.model_id === spec.model);

@@ -10,6 +10,7 @@ import { ClusterLayer } from './clusters.js';
 import { Controls } from './controls.js';
 import { DensityLayer } from './density.js';
 import { debounce, el, plural } from './dom.js';
+import { ExpressionControls } from './expression.js';
 import { MapFeed } from './feed.js';
 import { highlightStamp, loadHighlight } from './highlight.js';
 import { linkedIndex, linkedSelection } from './link.js';
@@ -65,6 +66,7 @@ export class Explorer {
     const update = (patch) => this.update(patch);
     this.controls = new Controls(layout.slots.controls, this.catalog, update);
     this.structure = new StructureControls(layout.slots.controls, update);
+    this.expressions = new ExpressionControls(this.controls.maps, this.catalog, update);
     const restyle = () => this.restyle();
     const onBusy = (delta) => this.setLoading(delta);
     this.clusters = new ClusterLayer({ source: this.source, client: this.clientId, onAnswer: restyle, onBusy, selectPoints: (plot, points) => this.selectPoints(plot, points) });
@@ -107,6 +109,7 @@ export class Explorer {
     writeURL(state);
     loadHighlight(state, () => this.update({})); // a track's-own-tag highlight: restyled when its tracks are known
     this.structure.render(state);
+    this.expressions.render(state);
     this.plots.forEach((plot, i) => {
       this.clusters.want(i, this.requestParams(i), state);
       this.trust.want(i, this.requestParams(i), state);
@@ -130,6 +133,7 @@ export class Explorer {
     if (state.mode === 'averages') params.mode = 'averages';
     if (state.color === 'tag' && this.hasTag(index, state.ctag)) params.value = state.ctag;
     if (state.hl === 'tag' && this.hasTag(index, state.hlv)) params.rank = state.hlv;
+    Object.assign(params, this.expressions?.params(state, index)); // tag-expression axes (expression.js)
     return params;
   }
 
@@ -165,7 +169,13 @@ export class Explorer {
     return new MapFeed(plot, {
       fetch: async (params, options) => {
         started = performance.now();
-        const data = await this.source.points({ ...params, client: `${this.clientId}-${index}` }, options);
+        let data;
+        try {
+          data = await this.source.points({ ...params, client: `${this.clientId}-${index}` }, options);
+        } catch (error) {
+          this.expressionRefused(index, params, error);
+          throw error;
+        }
         received = performance.now();
         data.requestParams = params; // what asks the server more about this map (clusters.js, trust.js)
         return data;
@@ -284,6 +294,19 @@ export class Explorer {
   selectPoints(plot, points) {
     plot.select(points);
     this.handlers.onSelect(plot, points);
+  }
+
+  // The server refused a map's axis expressions (a 400): drawn on the tag axes instead, said in a
+  // notice (unless the controls have moved on meanwhile).
+  expressionRefused(index, params, error) {
+    if (error.status !== 400 || !(params.x_expr || params.y_expr)) return;
+    setTimeout(() => {
+      const now = this.requestParams(index);
+      if (now.x_expr !== params.x_expr || now.y_expr !== params.y_expr) return;
+      const { patch, notice } = this.expressions.refused(this.state, index, error.message);
+      this.update(patch);
+      this.showNotice([notice]);
+    }, 0);
   }
 
   // Restyle every map with what is known now (an answer about a map arrived): the feeds redraw

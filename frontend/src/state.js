@@ -6,9 +6,9 @@ import { HIGHLIGHTS, filterValues } from './highlight.js';
 
 export const DEFAULTS = Object.freeze({
   // plot 1
-  model: '', layer: 'taggrams', proj: 'pca', x: '0', y: '1', view: '',
+  model: '', layer: 'taggrams', proj: 'pca', x: '0', y: '1', view: '', xexpr: '', yexpr: '',
   // plot 2 (compare)
-  compare: 0, model2: '', layer2: 'taggrams', proj2: 'pca', x2: '0', y2: '1', view2: '',
+  compare: 0, model2: '', layer2: 'taggrams', proj2: 'pca', x2: '0', y2: '1', view2: '', xexpr2: '', yexpr2: '',
   // which tracks
   limit: '', sample: 'first', seed: 0, artist: '', album: '', genre: '', tag: '', dmin: '', dmax: '', q: '',
   // how they are drawn and heard
