@@ -60,10 +60,11 @@ export class Player {
   }
 
   // Play one segment of a track (exactly its time range), or a whole track (end = null).
-  play({ trackId, segment = null, start = 0, end = null, model, info }) {
+  // url: audio from elsewhere (a placed file's clip, place.js): no track metadata or tags then.
+  play({ trackId, segment = null, start = 0, end = null, model, info, url: own = null }) {
     const key = `${trackId}:${start}:${end}`;
     if (this.current?.key === key && !this.audio.paused) return;
-    const where = audioFor(trackId, start, end); // null: no audio here (a static export's)
+    const where = own ? { url: own, seek: false } : audioFor(trackId, start, end); // null: no audio here (a static export's)
     const url = where?.url ?? '';
     this.current = { key, trackId, segment, start, end, model, remote: false, seek: !!where?.seek };
     Object.assign(this.audio.dataset, { track: String(trackId), segment: segment === null ? '' : String(segment), start: start.toFixed(3), end: end === null ? '' : end.toFixed(3) });
@@ -84,6 +85,14 @@ export class Player {
       if (error.name === 'NotAllowedError') this.hint.hidden = false;
     });
     this.showInfo(info, start, end);
+    if (own) {
+      this.track = null;
+      this.credits.replaceChildren();
+      this.ownRow.replaceChildren();
+      this.modelRow.replaceChildren();
+      if (this.tagRequest) this.tagRequest.abort();
+      return;
+    }
     this.loadTrack(trackId);
     this.loadTags(trackId, segment, model);
   }

@@ -4,6 +4,7 @@
 // static export, a notebook widget) can stand in for the server.
 
 import { Analysis } from './analysis.js';
+import { Audition, ListenPanel } from './audition.js';
 import { query } from './api.js';
 import { Player } from './audio.js';
 import { ClusterLayer } from './clusters.js';
@@ -12,6 +13,8 @@ import { DensityLayer } from './density.js';
 import { debounce, el, plural } from './dom.js';
 import { ExpressionControls } from './expression.js';
 import { MapFeed } from './feed.js';
+import { PathPanel } from './pathview.js';
+import { PlacePanel } from './place.js';
 import { highlightStamp, loadHighlight } from './highlight.js';
 import { linkedIndex, linkedSelection } from './link.js';
 import { SemanticZoom } from './lod.js';
@@ -85,6 +88,12 @@ export class Explorer {
       catalog: this.catalog, player: this.player, plots: () => this.plots, getState: () => this.state, update });
     this.similar = new SimilarPanel(layout.slots.similar, { player: this.player });
     this.similar.plots = () => this.plots;
+    // Listening through (issue 17): continuous audition, a placed file, paths between tracks.
+    this.audition = new Audition(layout.playerBar, { plots: () => this.plots, onStart: () => this.player.stop() });
+    this.listen = new ListenPanel(layout.slots.listen, this);
+    this.place = new PlacePanel(layout.slots.listen, this);
+    this.paths = new PathPanel(layout.slots.listen, this);
+    Object.assign(hook, { audition: this.audition, place: this.place, paths: this.paths });
     Object.assign(hook, { analysis: this.analysis, similar: this.similar, player: this.player, selection: this.selection, state: () => this.state, explorer: this });
     this.update({ __restore: true });
     this.showNotice(checked.notices);
@@ -194,6 +203,7 @@ export class Explorer {
           this.controls.maps[index].setExplained(data.meta.explained_variance, drawnState);
           this.markComputed(data.meta);
           this.analysis.pointsLoaded(drawn, drawnState);
+          this.place.mapsChanged();
         }
         if (index === 0) this.controls.setHighlightValues(drawn, drawnState);
         this.showError('');
@@ -220,6 +230,9 @@ export class Explorer {
     const { plots, feeds } = this;
     while (plots.length < wanted) {
       const plot = new Plot(this.layout.plotArea, plots.length, this.handlers);
+      // A placed file's segments answer the pointer before the points beneath them (place.js).
+      plot.frame.addEventListener('pointermove', (event) => this.place.pointer(plot, event, 'move'), true);
+      plot.frame.addEventListener('click', (event) => this.place.pointer(plot, event, 'click'), true);
       plots.push(plot);
       feeds.push(this.makeFeed(plot));
     }
@@ -263,6 +276,8 @@ export class Explorer {
         if (this.state.listen === 'click') this.playPoint(plot, i);
         this.analysis.openFromPoint(plot, i);
         this.similar.setSource(plot, i);
+        this.listen.setClicked(plot, i);
+        this.paths.setClicked(plot, i);
       },
       onSelect: (plot, points) => {
         const other = this.otherPlot(plot);
@@ -276,6 +291,9 @@ export class Explorer {
         this.density?.draw(ctx, plot, this.state.density);
         this.lod?.draw(ctx, plot, width, height);
         this.similar?.draw(ctx, plot, width, height);
+        this.place?.draw(ctx, plot, width, height);
+        this.paths?.draw(ctx, plot);
+        this.audition?.draw(ctx, plot);
         this.trust?.draw(ctx, plot);
         this.clusters?.draw(plot, width, height);
       },
@@ -317,11 +335,13 @@ export class Explorer {
   }
 
   playPoint(plot, i) {
+    if (this.audition.active || this.place.hovered) return; // a continuous audition, or a placed segment on top, plays instead
     const s = plot.data.info(i);
     this.player.play({ trackId: s.trackId, segment: s.segment, start: s.start, end: s.end, model: plot.data.meta.model, info: s });
   }
 
   showTooltip(plot, i) {
+    if (this.place.hovered) return; // the placed file's own tooltip (place.js)
     const { tooltip } = this.layout;
     const s = plot.data.info(i);
     const [x, y] = plot.screenPosition(i);

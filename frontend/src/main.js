@@ -28,7 +28,7 @@ function layOut() {
   const dock = el('section', { class: 'dock', id: 'dock', hidden: true });
   const stage = el('main', { class: 'stage' }, plotArea, dock, playerBar);
   // The side panel's named places: each part fills its own, in this order, whatever comes first.
-  const slots = Object.fromEntries(['controls', 'analyse', 'similar'].map((name) => [name, el('div', { class: 'slot', dataset: { slot: name } })]));
+  const slots = Object.fromEntries(['controls', 'analyse', 'similar', 'listen'].map((name) => [name, el('div', { class: 'slot', dataset: { slot: name } })]));
   panel.append(...Object.values(slots));
   const aboutSlot = el('span', { class: 'about-slot' });
   app.replaceChildren(el('header', { class: 'top' }, el('h1', { text: 'tagscape' }), el('span', { class: 'collection', text: app.dataset.collection }), aboutSlot, statusBar),
