@@ -19,15 +19,27 @@ export function densityWanted(setting, n) {
   return n > DENSITY_AUTO_ABOVE;
 }
 
+// At most m of n indices, one drawn at random (seeded) from each of m equal strata: as even as a
+// stride, without a stride's aliasing with a period in the points' order.
+export function stratifiedSample(n, m) {
+  if (n <= m) return Uint32Array.from({ length: n }, (_, i) => i);
+  const step = n / m;
+  const out = new Uint32Array(m);
+  let seed = 12345;
+  for (let k = 0; k < m; k++) {
+    seed = (seed * 16807) % 2147483647;
+    out[k] = Math.min(n - 1, Math.floor((k + seed / 2147483647) * step));
+  }
+  return out;
+}
+
 // nx, ny: the points' normalised coordinates (Float32Array, [-1, 1]).
 // -> [{level (share of the maximum), rings: [Float32Array [x0, y0, x1, y1, ...] normalised]}],
 // the lowest level first. bandwidth: in virtual pixels of the GRID (512 across the square).
 export function densityContours(nx, ny, { bandwidth = 10, levels = LEVELS, maxPoints = MAX_POINTS } = {}) {
   const n = nx.length;
   if (!n) return [];
-  const step = Math.max(1, Math.ceil(n / maxPoints));
-  const sample = new Uint32Array(Math.ceil(n / step));
-  for (let k = 0; k < sample.length; k++) sample[k] = k * step;
+  const sample = stratifiedSample(n, maxPoints);
   const half = GRID / 2;
   const estimate = contourDensity()
     .x((i) => (nx[i] + 1) * half)
