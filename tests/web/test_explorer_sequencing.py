@@ -69,6 +69,7 @@ SHOWN = """() => {
         plotMode: p.mode,
         x: Array.from(p.data.x), y: Array.from(p.data.y), track: Array.from(p.data.track),
         nx: Array.from(p.nx), ny: Array.from(p.ny), z: Array.from(p.colors.z),
+        palette: p.colors.palette, legendItems: p.colors.legend.items || null,
         drawn: p.scatterplot.get('points').map((q) => [q[0], q[1], q[2]]),
         isDrawing: p.scatterplot.get('isDrawing'),
         trajectories: p.overlayStats.trajectories,
@@ -157,8 +158,14 @@ def assert_in_step(page, client) -> dict:
             by_colour[shown["z"][i]].add(i)
         assert sorted(map(sorted, by_value.values())) == sorted(map(sorted, by_colour.values()))
         assert shown["legendTitle"] == f"{color} ({len(by_value)})"
+        # each point in the colour its category's legend row shows
+        row_colour = {item["label"]: item["color"] for item in shown["legendItems"]}
+        for i, t in enumerate(api["points"]["track"]):
+            assert shown["palette"][shown["z"][i]] == row_colour[api["tracks"][color][t] or "(unknown)"]
     elif color == "track":
         assert shown["legendTitle"] == f"track ({api['n_tracks']})"
+        assert [item["color"] for item in shown["legendItems"]] == shown["palette"][:api["n_tracks"]]
+        assert len(set(shown["palette"][:api["n_tracks"]])) == api["n_tracks"]  # no two tracks alike
     elif color == "time":
         assert shown["legendTitle"] == "time within the track"
     elif color == "tag":
