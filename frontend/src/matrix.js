@@ -36,7 +36,8 @@ export class MatrixView {
       this.hover(this.pointer);
     });
     this.canvas.addEventListener('mouseleave', () => {
-      this.pointer = null;
+      // Hiding the canvas while the other method loads also "leaves" it: the pointer stays put.
+      if (!this.canvas.hidden) this.pointer = null;
     });
     this.canvas.addEventListener('click', (event) => {
       const cell = this.cellAt(event);
