@@ -53,15 +53,14 @@ export function displayName(name) {
   return clean.length > 120 ? `${clean.slice(0, 117)}…` : clean || 'the file';
 }
 
-// What to say when an upload failed: status (0: no answer) and the server's JSON message.
+// What to say when an upload failed: status (0: no answer) and the server's JSON message (which
+// names the file itself, when there is one).
 export function uploadMessage(status, serverMessage, name, size) {
   const file = displayName(name);
-  const said = serverMessage ? `: ${serverMessage}` : '';
   if (status === 0) return `The upload of ${file} (${formatBytes(size)}) broke off: the server closed the connection (a file larger than it takes, or the server stopped).`;
-  if (status === 413) return `${file} is too large (${formatBytes(size)}) for this server${said}.`;
-  if (status === 422) return `${file} cannot be placed${said}.`;
-  if (status === 409) return `This server is read-only${said}.`;
-  if (status === 404) return `Cannot place ${file}${said}.`;
-  if (status === 503) return `The server is busy placing other files; try again in a moment${said}.`;
-  return `Cannot place ${file} (HTTP ${status})${said}.`;
+  const lead = { 413: 'Too large to place', 422: 'Cannot place this file', 409: 'This server is read-only', 503: 'The server is busy placing other files; try again in a moment' }[status];
+  if (serverMessage) return `${lead || `Cannot place ${file} (HTTP ${status})`}: ${serverMessage}`;
+  if (status === 413) return `${file} is too large (${formatBytes(size)}) for this server.`;
+  if (status === 422) return `${file} cannot be placed: it is not audio that the server can read.`;
+  return `${lead || `Cannot place ${file} (HTTP ${status})`}.`;
 }

@@ -30,9 +30,12 @@ test('each failure says what happened, with the file name cleaned', () => {
   assert.equal(displayName('a\u0000b\n.mp3'), 'ab.mp3');
   assert.equal(displayName(''), 'the file');
   assert.equal(displayName('x'.repeat(500)).length, 118);
-  assert.match(uploadMessage(413, 'upload larger than 100 MiB', 'big.wav', 2 ** 30), /big\.wav is too large \(1024 MB\).*100 MiB/);
-  assert.match(uploadMessage(422, 'cannot decode', 'notes.txt', 10), /notes\.txt cannot be placed: cannot decode/);
+  assert.equal(uploadMessage(413, 'big.wav: 1024 MiB, more than the 100 MiB a placement takes.', 'big.wav', 2 ** 30),
+    'Too large to place: big.wav: 1024 MiB, more than the 100 MiB a placement takes.');
+  assert.match(uploadMessage(413, undefined, 'big.wav', 2 ** 30), /^big\.wav is too large \(1024 MB\) for this server/);
+  assert.equal(uploadMessage(422, 'notes.txt: no audio stream.', 'notes.txt', 10), 'Cannot place this file: notes.txt: no audio stream.');
+  assert.match(uploadMessage(422, '', 'notes.txt', 10), /notes\.txt cannot be placed: it is not audio/);
   assert.match(uploadMessage(409, '', 'a.mp3', 10), /read-only/);
   assert.match(uploadMessage(0, '', 'a.mp3', 10), /broke off/);
-  assert.match(uploadMessage(500, 'boom', 'a.mp3', 10), /HTTP 500.*boom/);
+  assert.equal(uploadMessage(500, 'boom', 'a.mp3', 10), 'Cannot place a.mp3 (HTTP 500): boom');
 });

@@ -118,8 +118,9 @@ def test_hostile_files_get_a_clear_message_and_the_page_keeps_working(page, coll
     page.set_input_files("#place-file", files=[{"name": "empty.mp3", "mimeType": "audio/mpeg", "buffer": b""}])
     page.wait_for_function("document.getElementById('place-error').textContent.includes('empty.mp3 is empty')")
     page.set_input_files("#place-file", files=[{"name": "notes <b>.txt", "mimeType": "text/plain", "buffer": b"not music at all\n" * 100}])
-    page.wait_for_function("document.getElementById('place-error').textContent.includes('cannot be placed')", timeout=30_000)
+    page.wait_for_function("document.getElementById('place-error').textContent.includes('Cannot place this file')", timeout=30_000)
     assert "notes <b>.txt" in page.text_content("#place-error")
+    assert "Cannot place this file" in page.text_content("#error")  # also at the top of the page, whatever the panel's scroll
     assert page.evaluate("document.querySelectorAll('#place-error b').length") == 0  # the name is text, never HTML
     page.screenshot(path=str(SHOTS / "place-not-audio.png"))
     # A server that takes at most 100 kB: a 320 kB MP3 is refused, and the page says why.
@@ -130,6 +131,6 @@ def test_hostile_files_get_a_clear_message_and_the_page_keeps_working(page, coll
         drop_file(page, (MUSIC / "metal.mp3").read_bytes(), "metal.mp3")
         page.wait_for_function("document.getElementById('place-error').textContent.length > 0", timeout=30_000)
         message = page.text_content("#place-error")
-        assert "metal.mp3" in message and ("too large" in message or "broke off" in message), message
+        assert "metal.mp3" in message and ("Too large" in message or "broke off" in message), message
         page.screenshot(path=str(SHOTS / "place-too-large.png"))
     assert page.evaluate("window.tagscape.place.placement") is None
