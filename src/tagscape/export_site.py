@@ -28,6 +28,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,8 +230,6 @@ def export_site(*, collection_dir: str | os.PathLike, out: str | os.PathLike, mo
     ExportReport
         Bytes and files written per part.
     """
-    from tagscape import __version__
-
     _check_options(audio=audio, bitrate=bitrate, clip_seconds=clip_seconds, components=components, tracks=tracks)
     unknown = [p for p in projections if p not in EXPORTABLE_PROJECTIONS]
     if unknown or not projections:
@@ -240,8 +239,27 @@ def export_site(*, collection_dir: str | os.PathLike, out: str | os.PathLike, mo
         raise UsageError(f"{out} exists and is not an empty folder: choose a new one")
     started = time.perf_counter()
     report = ExportReport(out=out, audio=audio, projections=list(projections))
-    ex = _Exporter(collection_dir=Path(collection_dir), out=out, report=report, progress=progress)
-    out.mkdir(parents=True, exist_ok=True)
+    # Written beside OUT and renamed at the end: a failed export leaves no half-made site.
+    work = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        _export(collection_dir=Path(collection_dir), work=work, report=report, progress=progress, models=models, layers=layers,
+                projections=projections, components=components, tracks=tracks, audio=audio, bitrate=bitrate, clip_seconds=clip_seconds)
+        if out.exists():
+            out.rmdir()
+        os.replace(work, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _export(*, collection_dir: Path, work: Path, report: ExportReport, progress, models, layers, projections, components, tracks,
+            audio, bitrate, clip_seconds) -> None:
+    from tagscape import __version__
+
+    ex = _Exporter(collection_dir=collection_dir, out=work, report=report, progress=progress)
 
     catalog = ex.get_json("/api/models")
     extracted = [m["model_id"] for m in catalog["models"] if m["extracted"]]
@@ -279,8 +297,6 @@ def export_site(*, collection_dir: str | os.PathLike, out: str | os.PathLike, mo
                     ex.progress(f"audio: {i + 1} of {len(ids)} tracks")
     ex.write("data/manifest.json", json.dumps(manifest).encode(), "page")
     _write_page(ex, name=catalog["collection"]["name"])
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _export_maps(ex: _Exporter, *, catalog: dict, models, layers, projections, components, selection) -> dict:

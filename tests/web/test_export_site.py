@@ -309,3 +309,17 @@ def test_the_notebook_widget_plays_on_hover_and_reads_back_a_lasso_selection(bro
     assert w.track_ids == list(dict.fromkeys(p["track_id"] for p in everything))
     context.close()
     assert not problems, problems
+
+
+def test_the_cli_refuses_what_it_cannot_export_in_one_line(exported, tmp_path):
+    root, out = exported[0], exported[1]
+    runner = CliRunner()
+    cases = [([str(out)], "is not an empty folder"),
+             ([str(tmp_path / "a"), "--tracks", "0"], "neither 'all' nor a number"),
+             ([str(tmp_path / "b"), "-m", "vgg-mtt"], "no results for vgg-mtt"),
+             ([str(tmp_path / "c"), "--method", "std-pca"], "tagscape project")]
+    for args, message in cases:
+        result = runner.invoke(main, ["export-site", "-c", str(root), *args])
+        assert result.exit_code in (1, 2) and message in result.output, (args, result.output)
+        assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []  # a failed export leaves nothing behind
