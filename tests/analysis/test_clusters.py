@@ -100,7 +100,7 @@ def test_cluster_means_equal_a_loop(rng):
     values[::17] = np.nan  # points a tagger has no values for
     means, overall = clusters.cluster_means(labels=labels, values=values, n_clusters=5)
     valued = ~np.isnan(values).any(axis=1)
-    # float64 sums in another order (a sparse product against a Python loop): equal to ~1e-15 relative
+    # float64 sums in another order (grouped reduceat against boolean masks): equal to ~1e-15 relative
     np.testing.assert_allclose(overall, values[valued].mean(axis=0), rtol=1e-12)
     for c in range(5):
         np.testing.assert_allclose(means[c], values[valued & (labels == c)].mean(axis=0), rtol=1e-12)
