@@ -281,8 +281,11 @@ def _upgrade_note(counts, data_dir) -> str:
 @click.option("--clusters", "show_clusters", is_flag=True, help="Print each map's clusters (HDBSCAN), named by the tags most over-represented in them.")
 @click.option("--cluster-space", type=click.Choice(["map", "layer"]), default="map", show_default=True,
               help="Cluster the 2D map as drawn, or the layer's vectors (cosine).")
+@click.option("--cluster-selection", type=click.Choice(["leaf", "eom"]), default="leaf", show_default=True,
+              help="HDBSCAN's selection: leaf (the finest groups) or eom (fewer, larger clusters).")
+@click.option("--cluster-min-share", type=click.FloatRange(0.0005, 0.5), default=0.02, show_default=True, help="Smallest cluster, as a share of the points.")
 def project(collection_path: Path, models: tuple[str, ...], layers: tuple[str, ...], methods: tuple[str, ...], seed: int, refit: bool, report: bool,
-            show_clusters: bool, cluster_space: str):
+            show_clusters: bool, cluster_space: str, cluster_selection: str, cluster_min_share: float):
     """Compute the whole collection's 2D maps (new tracks are placed into existing maps)."""
     from tagscape.collection import open_collection
     from tagscape.models.registry import get_model
@@ -319,7 +322,7 @@ def project(collection_path: Path, models: tuple[str, ...], layers: tuple[str, .
                         from tagscape.analysis.clusters import projection_clusters
 
                         found = projection_clusters(collection, collection.projection(model_id, layer, method), space=cluster_space,
-                                                    random_state=seed, max_layer_points=None)
+                                                    selection=cluster_selection, min_share=cluster_min_share, random_state=seed, max_layer_points=None)
                         for text in found.lines():
                             click.echo(f"    {text}")
 

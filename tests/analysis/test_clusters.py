@@ -226,3 +226,7 @@ def test_project_prints_the_clusters(planted_collection):
     names = [line.split(")  ")[-1].split("  [")[0].split(" · ") for line in result.output.splitlines() if "[genre" in line]
     assert names and all(set(name[:2]) in [set(tags) for tags in GROUP_TAGS.values()] for name in names)
     assert {frozenset(name[:2]) for name in names} == {frozenset(tags) for tags in GROUP_TAGS.values()}
+    # excess of mass with a larger smallest cluster: exactly the three planted groups
+    eom = CliRunner().invoke(main, ["project", "-c", str(planted_collection), "-m", "vggish-audioset", "--layer", "embeddings",
+                                    "--method", "pca", "--clusters", "--cluster-selection", "eom", "--cluster-min-share", "0.2"])
+    assert eom.exit_code == 0 and "3 clusters (map space)" in eom.output, eom.output

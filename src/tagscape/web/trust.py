@@ -11,7 +11,7 @@ point indices and per-point values are in that answer's order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from flask import Blueprint, current_app, jsonify
@@ -110,7 +110,6 @@ class _Map:
     whole_layer: bool  # the map's points are every row of the layer, in order
     _tree: object = None
     _unit: np.ndarray | None = None
-    extra: dict = field(default_factory=dict)
 
     def tree(self):
         from scipy.spatial import cKDTree
