@@ -39,6 +39,7 @@ import numpy as np
 import soxr
 
 from tagscape.errors import TagscapeError, UsageError
+from tagscape.similarity.index import MAX_K
 
 #: Neighbours kept per segment and per track for "similar music" (the panel asks for 10 by default).
 SIMILAR_K = 10
@@ -282,7 +283,7 @@ def _export(*, collection_dir: Path, work: Path, report: ExportReport, progress,
     ex.progress("track views, top tags and similar music")
     _export_tracks(ex, catalog=catalog, models=chosen, ids=ids, segments_of=segments_of, layers=layers)
     ex.progress("tag views and the collection")
-    _export_tags(ex, catalog=catalog, models=chosen)
+    _export_tags(ex, catalog=catalog, models=chosen, ids=ids)
     ex.put("/api/models", None, json.dumps(_static_catalog(catalog, models=chosen, layers=layers, projections=projections,
                                                            components=components, tracks=len(ids))).encode(), "tracks")
     if audio != "none":
@@ -358,9 +359,10 @@ def _export_tracks(ex: _Exporter, *, catalog: dict, models, ids, segments_of, la
                           "exclude_track": "1", "exclude_artist": "0"}
                 if segment is not None:
                     params["segment"] = str(segment)
-                # Asked for more than kept: neighbours outside an export of some tracks are dropped.
+                # An export of some tracks keeps those of the server's most neighbours (MAX_K) that it
+                # holds: the nearest exported ones, unless more than MAX_K unexported ones come first.
                 everything = len(exported) == catalog["collection"]["tracks"]
-                body = ex.get_json("/api/similar", {**params, "k": str(SIMILAR_K if everything else 4 * SIMILAR_K)})
+                body = ex.get_json("/api/similar", {**params, "k": str(SIMILAR_K if everything else MAX_K)})
                 body["results"] = [r for r in body["results"] if r["track_id"] in exported][:SIMILAR_K]
                 for rank, r in enumerate(body["results"], 1):
                     r["rank"] = rank
@@ -370,9 +372,20 @@ def _export_tracks(ex: _Exporter, *, catalog: dict, models, ids, segments_of, la
             ex.progress(f"tracks: {n + 1} of {len(ids)}")
 
 
-def _export_tags(ex: _Exporter, *, catalog: dict, models) -> None:
+def _export_tags(ex: _Exporter, *, catalog: dict, models, ids) -> None:
     by_id = {m["model_id"]: m for m in catalog["models"]}
-    ex.copy("/api/collection", None, "tracks")
+    if len(ids) == catalog["collection"]["tracks"]:
+        ex.copy("/api/collection", None, "tracks")
+    else:  # the sources and licences of the exported tracks only
+        from tagscape.provenance import KINDS, summarise
+
+        with ex.app.app_context():
+            collection = ex.app.extensions["tagscape.collection"]
+            kept = set(ids)
+            rows = [row for row in collection.store.tags_of_present(KINDS) if row[0] in kept]
+            seconds = sum(float(collection.track(t).get("duration") or 0.0) for t in ids)
+            about = {"name": collection.name, "kind": collection.kind, **summarise(rows, n_tracks=len(ids), seconds=seconds)}
+        ex.put("/api/collection", None, json.dumps(about).encode(), "tracks")
     facets = json.loads(ex.copy("/api/facets", None, "tracks"))
     for facet in facets.get("tag", []):  # the highlight "track's own tag" asks which tracks carry one
         ex.copy("/api/tracks", {"tag": f"{facet['kind']}:{facet['value']}", "fields": "track_id", "page_size": "100000"}, "tracks")

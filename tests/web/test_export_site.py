@@ -323,3 +323,20 @@ def test_the_cli_refuses_what_it_cannot_export_in_one_line(exported, tmp_path):
         assert result.exit_code in (1, 2) and message in result.output, (args, result.output)
         assert "Traceback" not in result.output
     assert list(tmp_path.iterdir()) == []  # a failed export leaves nothing behind
+
+
+def test_an_export_of_some_tracks_holds_only_them_their_neighbours_and_licences(exported, client, tmp_path):
+    root = exported[0]
+    result = CliRunner().invoke(main, ["export-site", "-c", str(root), str(tmp_path / "two"), "--tracks", "2", "--method", "pca", "--audio", "none"])
+    assert result.exit_code == 0, result.output
+    site = tmp_path / "two"
+    kept = [t["track_id"] for t in client.get("/api/tracks", query_string={"limit": 2}).get_json()["tracks"]]
+    manifest = json.loads((site / "data" / "manifest.json").read_text())
+    assert manifest["tracks"] == 2 and manifest["audio"]["tracks"] == {} and not (site / "audio").exists()
+    about = json.loads((site / answer_file(path="/api/collection")).read_text())
+    tags = {t["track_id"]: client.get(f"/api/tracks/{t['track_id']}").get_json() for t in client.get("/api/tracks").get_json()["tracks"]}
+    assert about["tracks"] == 2
+    assert sorted(lic["licence"] for lic in about["licences"]) == sorted({tags[t]["credits"]["licence"] for t in kept if tags[t]["credits"].get("licence")})
+    params = {"model": "musicnn-mtt", "layer": "embeddings", "track": str(kept[0]), "level": "segment", "exclude_track": "1", "exclude_artist": "0", "segment": "0"}
+    similar = json.loads((site / answer_file(path="/api/similar", params=params)).read_text())
+    assert similar["results"] and {r["track_id"] for r in similar["results"]} <= set(kept) - {kept[0]}
