@@ -125,6 +125,7 @@ export class PlacePanel {
     this.placement = body;
     this.sent = specs;
     this.show();
+    this.mapsChanged(); // the maps may have changed while it was being placed
   }
 
   // POST /api/place with upload progress (XMLHttpRequest: fetch reports none) -> the answer, or
