@@ -12,6 +12,7 @@ import shutil
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import chord, write_audio
 
 from tagscape.cli import main
 from tagscape.collection import index_folder, open_collection
@@ -150,6 +151,8 @@ def test_limits_and_bad_files_are_refused_before_anything_is_kept(placed_collect
     with pytest.raises(AudioError) as bad:
         Placer().place(placed_collection, junk, spec, name="upload ü.mp3", keep_audio=True)
     assert bad.value.http_status == 422 and "upload ü.mp3" in bad.value.message and str(tmp_path) not in bad.value.message
+    tiny = write_audio(tmp_path / "tiny.flac", chord(1.0, 22050), 22050)  # a third of a MusiCNN segment: padded to one
+    assert Placer().place(placed_collection, tiny, spec, name="tiny upload.flac").maps[0].coords.shape == (1, 2)
     with pytest.raises(UsageError, match="1 to 4 maps"):
         Placer().place(placed_collection, music_files[0], spec * 5)
     folder = placed_dir(placed_collection)

@@ -307,6 +307,12 @@ class Placer:
         if add:
             _check_addable(collection)
         layers = [spec.resolved_layer() for spec in maps]
+        extracted = set(collection.store.result_models())
+        missing = next((spec.model_id for spec in maps if spec.model_id not in extracted), None)
+        if missing:
+            raise NotFoundError(f"{missing} has no results in this collection yet, so it has no map; run: tagscape extract -m {missing}")
+        # The maps first: a bad axis, a map a request may not compute, fail before the file is read.
+        projections = [self._projection(collection, spec, layer, compute_offline=compute_offline) for spec, layer in zip(maps, layers)]
         self.check_file(path, name=name)
         deadline = time.monotonic() + PLACE_WAIT_SECONDS
         while not self._slots.acquire(timeout=0.25):
@@ -320,7 +326,7 @@ class Placer:
         finally:
             self._slots.release()
         self._check_seconds(analysis.duration_seconds, name=name)
-        placed = [self._place_on(collection, spec, layer, analysis, k=k, compute_offline=compute_offline) for spec, layer in zip(maps, layers)]
+        placed = [self._place_on(collection, spec, layer, projection, analysis, name=name, k=k) for spec, layer, projection in zip(maps, layers, projections)]
         result = Placement(name=name, duration_seconds=analysis.duration_seconds, maps=placed)
         if add:
             result.added_track_id = _add_to_collection(collection, path, name=name, analysis=analysis)
@@ -328,15 +334,20 @@ class Placer:
             result.token = self._keep(collection, path, result)
         return result
 
-    def _place_on(self, collection, spec: MapSpec, layer: str, analysis, *, k: int, compute_offline: bool) -> PlacedMap:
-        from tagscape.projections.maps import MapStore, project
+    @staticmethod
+    def _projection(collection, spec: MapSpec, layer: str, *, compute_offline: bool):
+        from tagscape.projections.maps import project
+
+        return project(collection, spec.model_id, layer, spec.projection, components=(spec.x, spec.y),
+                       tracks=list(spec.track_ids) if spec.track_ids is not None else None, compute_offline=compute_offline)
+
+    def _place_on(self, collection, spec: MapSpec, layer: str, projection, analysis, *, name: str, k: int) -> PlacedMap:
+        from tagscape.projections.maps import MapStore
 
         output = analysis.models[spec.model_id]
         values = store_precision(output.layers[layer])
         if values.shape[0] == 0:
-            raise AudioError(analysis.path, f"shorter than one {spec.model_id} segment ({output.spec.segment_seconds:g} s)")
-        projection = project(collection, spec.model_id, layer, spec.projection, components=(spec.x, spec.y),
-                             tracks=list(spec.track_ids) if spec.track_ids is not None else None, compute_offline=compute_offline)
+            raise AudioError(name, f"shorter than one {spec.model_id} segment ({output.spec.segment_seconds:g} s)")
         array = collection.layer(spec.model_id, layer)
         axes = _axes(spec, layer, projection)
         reducer = None

@@ -68,7 +68,8 @@ def test_a_collection_track_uploaded_lands_on_its_own_points_and_plays(client, c
     ("not json", "must be JSON"), ("[]", "1 to 4 maps"), ('[{"layer": "taggrams"}]', '"model"'),
     ('[{"model": "nope"}]', "nope"), ('[{"model": "musicnn-mtt", "projection": "lda"}]', "projection"),
     ('[{"model": "musicnn-mtt", "x": "²"}]', "digits"), ('[{"model": "musicnn-mtt", "colour": 1}]', "unknown key"),
-    ('[{"model": "musicnn-mtt", "ids": [-1]}]', "track id"), ("[" * 5000 + "]" * 5000, "JSON"),
+    ('[{"model": "musicnn-mtt", "ids": [-1]}]', "track id"), ('[{"model": "musicnn-msd"}]', "no results"),
+    ('[{"model": "musicnn-mtt", "projection": "original", "x": "no such tag"}]', "unknown axis"), ("[" * 5000 + "]" * 5000, "JSON"),
 ])
 def test_bad_maps_are_400s_naming_the_problem(client, collection, maps, message):
     response = _post(client, b"RIFF....", "x.wav", maps)
