@@ -58,6 +58,9 @@ SETTINGS: tuple[Setting, ...] = (
             "The longest audio file `POST /api/place` analyses."),
     Setting("TAGSCAPE_PLACE_KEEP", SERVER, "16 (`tagscape.place.PlaceLimits`)",
             "How many placed files (with their audio) the server keeps to replay; older ones are forgotten."),
+    Setting("TAGSCAPE_PLAYLIST_PATHS", SERVER, "on",
+            "Whether `/api/playlist.m3u` may list the collection's files by their paths on the server's disk "
+            "(`paths=absolute` or `relative`). Turn it off where people who should not learn the server's folders reach it."),
     Setting("TAGSCAPE_READ_ONLY", SERVER, "set by the app",
             "Whether the app's collection was opened read-only (`tagscape serve --read-only`); read it, do not set it: "
             "pass `read_only=True` to `create_app`."),

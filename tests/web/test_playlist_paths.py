@@ -104,3 +104,15 @@ def test_the_export_offers_file_paths_relative_to_a_folder(page, collection_dir)
     keys = {t["track_id"]: t["key"] for t in page.request.get(f"{page.base_url}/api/tracks").json()["tracks"]}
     assert [os.path.normpath(os.path.join(collection_dir / "odd", line)) for line in lines] == [str(collection_dir / keys[i]) for i in ids]
     assert page.is_hidden("#m3u-error")
+
+
+def test_a_server_can_keep_its_paths_to_itself(local):
+    root, client, ids = local
+    app = client.application
+    app.config["TAGSCAPE_PLAYLIST_PATHS"] = False
+    try:
+        response = client.get(f"/api/playlist.m3u?ids={ids[ODD]}&paths=absolute")
+        assert response.status_code == 400 and "TAGSCAPE_PLAYLIST_PATHS" in response.get_json()["message"]
+        assert entries(client.get(f"/api/playlist.m3u?ids={ids[ODD]}")) == [f"http://localhost/api/audio/{ids[ODD]}"]
+    finally:
+        app.config["TAGSCAPE_PLAYLIST_PATHS"] = True

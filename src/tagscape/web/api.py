@@ -311,6 +311,8 @@ def playlist():
     collection = get_collection()
     style = choice_arg("paths", PATH_STYLES, "url")
     base = check_base(style=style, base=request.args.get("base") or None)
+    if style != "url" and not current_app.config.get("TAGSCAPE_PLAYLIST_PATHS", True):
+        raise UsageError("this server does not list its files' paths (TAGSCAPE_PLAYLIST_PATHS is off): ask for paths=url")
     lines = ["#EXTM3U"]
     for track_id in _playlist_ids():
         track = collection.track(track_id)
