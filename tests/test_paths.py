@@ -80,6 +80,8 @@ def test_a_path_along_an_arc_walks_it_in_order_and_resamples_to_n():
     angles = rng.permutation(np.linspace(0, np.pi / 2, 40))
     vectors = _arc(angles)
     graph = neighbour_graph(vectors=vectors, k=4)
+    chunked = neighbour_graph(vectors=vectors, k=4, chunk_rows=7)  # blocks of rows: the same graph
+    np.testing.assert_allclose(chunked.toarray(), graph.toarray(), atol=1e-6)
     start, end = int(np.argmin(angles)), int(np.argmax(angles))
     path = minimax_path(graph=graph, start=start, end=end)
     assert len(path) == 40 and np.all(np.diff(angles[path]) > 0)  # every point, in order of angle

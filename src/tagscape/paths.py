@@ -76,7 +76,11 @@ def minimax_path(*, graph: csr_matrix, start: int, end: int) -> np.ndarray:
     return np.array(path[::-1], np.int64)
 
 
-def neighbour_graph(*, vectors: np.ndarray, k: int = PATH_K, chunk_rows: int = 4096) -> csr_matrix:
+#: Similarities computed at once while the graph is built: 16 M float32 (64 MB), whatever the number of nodes.
+GRAPH_BLOCK = 1 << 24
+
+
+def neighbour_graph(*, vectors: np.ndarray, k: int = PATH_K, chunk_rows: int | None = None) -> csr_matrix:
     """The symmetric k-NN graph of unit vectors, cosine distances as weights, made connected.
 
     Parameters
@@ -85,6 +89,8 @@ def neighbour_graph(*, vectors: np.ndarray, k: int = PATH_K, chunk_rows: int = 4
         Unit rows.
     k : int
         Neighbours of each node (fewer when there are fewer nodes).
+    chunk_rows : int, optional
+        Rows compared with all others at once (default: :data:`GRAPH_BLOCK` similarities at a time).
 
     Returns
     -------
@@ -94,6 +100,7 @@ def neighbour_graph(*, vectors: np.ndarray, k: int = PATH_K, chunk_rows: int = 4
     """
     n = vectors.shape[0]
     k = min(k, n - 1)
+    chunk_rows = chunk_rows or max(1, GRAPH_BLOCK // max(n, 1))
     rows, cols, weights = [], [], []
     for start in range(0, n, chunk_rows):
         sims = vectors[start : start + chunk_rows] @ vectors.T
