@@ -103,3 +103,4 @@ def test_tags_of_any_kind_match_in_any_case_with_or_without_their_kind(jamendo):
     assert selected(jamendo, tag=("instrument:PIANO", "instrument:guitar")) == ["track_0000001", "track_0000002"]
     assert selected(jamendo, tag=("happy",), genre=("electronic",)) == ["track_0000003"]
     assert selected(jamendo, tag=("nowhere:12:30",)) == []  # an unknown kind is part of the value
+    assert len(selected(jamendo, tag=("", " "))) == 4  # empty values do not filter

@@ -214,5 +214,6 @@ def tag_facets(collection, *, limit: int = 2000) -> list[dict]:
 
 def select_tracks(collection, table: TrackTable, selection: Selection) -> np.ndarray:
     """Positions of the selected tracks in ``table`` (see :meth:`TrackTable.select`)."""
-    tagged = tagged_tracks(collection, table, tags=selection.tag) if selection.tag else None
+    tags = tuple(tag for tag in selection.tag if tag.strip())  # an empty value does not filter (as for artists)
+    tagged = tagged_tracks(collection, table, tags=tags) if tags else None
     return table.select(selection, tagged)
