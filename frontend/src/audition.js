@@ -284,8 +284,10 @@ export function segmentItems(segments, segmentSeconds) {
       detail: `${artist ? `— ${artist} ` : ''}· ${start.toFixed(1)}–${end.toFixed(1)} s`,
       trackId,
       segment,
+      // On every map the segment sounding now: by time, as another model cuts other segments.
       locate: (plot) => {
-        const i = plot.indexOf(trackId, plot.data?.averages ? 0 : segment);
+        if (!plot.data) return null;
+        const i = plot.indexOf(trackId, plot.data.averages ? 0 : Math.floor((start + 1e-6) / plot.data.segmentSeconds));
         return i >= 0 && plot.onScreen(i) ? plot.screenPosition(i) : null;
       },
     };
@@ -333,7 +335,7 @@ export class ListenPanel {
     const ids = data.meta.tracks.track_id;
     const order_ = order === 'time'
       ? inTimeOrder(points.map((i) => ({ track: data.track[i], segment: data.segment[i] })))
-      : alongMap(points.map((i) => plot.nx[i]), points.map((i) => plot.ny[i]));
+      : alongMap(...[0, 1].map((k) => points.map((i) => plot.screenPosition(i)[k]))); // as the map is seen (its axes scale differently)
     const segments = order_.map((k) => points[k]).map((i) => ({ trackId: ids[data.track[i]], segment: data.segment[i], title: data.meta.tracks.title[data.track[i]], artist: data.meta.tracks.artist[data.track[i]] }));
     this.info.textContent = plot.selected.length > MAX_ITEMS ? `The first ${MAX_ITEMS} of ${plot.selected.length} selected segments.` : '';
     this.explorer.audition.play(segmentItems(segments, data.segmentSeconds), `the selection, ${order === 'time' ? 'in time order' : 'along the map'}`);

@@ -253,8 +253,15 @@ export class PlacePanel {
     return [plot.xScale(plot.axes.x.toNorm(m.segments.x[s])), plot.yScale(plot.axes.y.toNorm(m.segments.y[s]))];
   }
 
-  segmentSpan(s) {
-    const m = this.placement.maps[0];
+  // Segment s of a placed map (maps' models may cut segments of different lengths), in seconds.
+  // Where the file is at `seconds` on a plot: its segment there (another model cuts other segments).
+  positionAt(plot, seconds) {
+    const m = this.mapOn(plot);
+    if (!m || !m.n_segments) return null;
+    return this.position(plot, Math.min(m.n_segments - 1, Math.floor((seconds + 1e-6) / m.segment_seconds)));
+  }
+
+  segmentSpan(s, m = this.placement.maps[0]) {
     const start = m.segments.start[s];
     return [start, Math.min(start + m.segment_seconds, this.placement.duration_seconds)];
   }
@@ -266,7 +273,7 @@ export class PlacePanel {
     return p.maps[0].segments.x.map((_, s) => {
       const [start, end] = this.segmentSpan(s);
       return { url: `${p.audio_url}?start=${start.toFixed(3)}&end=${end.toFixed(3)}`, label: displayName(p.name), detail: `· segment ${s + 1} · ${start.toFixed(1)}–${end.toFixed(1)} s`,
-        placed: s, locate: (plot) => this.position(plot, s) };
+        placed: s, locate: (plot) => this.positionAt(plot, start) };
     });
   }
 
@@ -311,24 +318,24 @@ export class PlacePanel {
     const listen = this.explorer.state.listen;
     if (kind === 'move' && this.hovered?.segment !== s) {
       this.hovered = { plot: plot.index, segment: s };
-      const [start, end] = this.segmentSpan(s);
+      const [start, end] = this.segmentSpan(s, this.mapOn(plot));
       tooltip.replaceChildren(el('b', { text: displayName(this.placement.name) }), el('div', { text: 'the placed file' }),
         el('div', { class: 'tt-time', text: `segment ${s + 1} · ${start.toFixed(2)}–${end.toFixed(2)} s` }));
       tooltip.style.left = `${event.pageX + 12}px`;
       tooltip.style.top = `${event.pageY + 12}px`;
       tooltip.hidden = false;
       plot.scheduleOverlay();
-      if (listen === 'hover') this.playSegment(s);
+      if (listen === 'hover') this.playSegment(s, this.mapOn(plot));
     }
-    if (kind === 'click' && listen === 'click') this.playSegment(s);
+    if (kind === 'click' && listen === 'click') this.playSegment(s, this.mapOn(plot));
     return true;
   }
 
-  playSegment(s) {
+  playSegment(s, m) {
     if (this.explorer.audition?.active) return;
     const p = this.placement;
-    const [start, end] = this.segmentSpan(s);
-    this.explorer.player.play({ trackId: `placed-${p.token}`, segment: s, start, end, model: p.maps[0].model,
+    const [start, end] = this.segmentSpan(s, m);
+    this.explorer.player.play({ trackId: `placed-${p.token}`, segment: s, start, end, model: m.model,
       url: `${p.audio_url}?start=${start.toFixed(3)}&end=${end.toFixed(3)}`, info: { title: displayName(p.name), artist: 'the placed file' } });
   }
 

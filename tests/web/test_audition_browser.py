@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from test_explorer import isolated_point, open_explorer, plot_box, points, wait_idle
+from test_explorer import drag, isolated_point, open_explorer, plot_box, points, wait_idle
 
 N = 5  # segments whose gaps are measured
 TARGET = 0.020  # seconds: the largest gap between consecutive segments
@@ -89,3 +89,22 @@ def test_a_track_plays_segment_after_segment_without_gaps_and_the_ring_follows(p
     page.wait_for_timeout(3500)  # longer than a segment: nothing more sounds
     after = report(page)
     assert not after["active"] and len(after["rings"]) == rings
+
+    # A selection along the map: from its leftmost point, each time on to the nearest one not yet heard.
+    page.check("input[name=tool][value=box]")
+    left, top, width, height = plot_box(page)
+    drag(page, [(left + 4, top + 4), (left + width - 4, top + height - 4)], shift=False)
+    page.wait_for_function("window.tagscape.plots[0].selected.length > 10")
+    selected = set(page.evaluate("window.tagscape.plots[0].selected"))
+    chosen = [p for p in points(page) if p["i"] in selected]
+    page.click("#listen-selection-map")
+    page.wait_for_function("window.tagscape.audition.report().rings.length >= 3", timeout=60_000)
+    page.screenshot(path=str(SHOTS / "audition-selection.png"))
+    heard = []
+    for r in report(page)["rings"][:3]:
+        x, y = r["ring"][0]
+        heard.append(min(chosen, key=lambda p: (p["x"] - left - x) ** 2 + (p["y"] - top - y) ** 2))
+    first = min(chosen, key=lambda p: p["x"])
+    second = min((p for p in chosen if p is not first), key=lambda p: (p["x"] - first["x"]) ** 2 + (p["y"] - first["y"]) ** 2)
+    assert heard[0]["i"] == first["i"] and heard[1]["i"] == second["i"] and len({p["i"] for p in heard}) == 3
+    page.click("#audition-stop")
