@@ -118,6 +118,7 @@ export class Explorer {
     writeURL(state);
     loadHighlight(state, () => this.update({})); // a track's-own-tag highlight: restyled when its tracks are known
     this.structure.render(state);
+    for (const plot of this.plots) plot.scheduleOverlay(); // e.g. the density layer turned on or off (density.js)
     this.expressions.render(state);
     this.plots.forEach((plot, i) => {
       this.clusters.want(i, this.requestParams(i), state);

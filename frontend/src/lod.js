@@ -6,10 +6,10 @@ const OPEN_BELOW = 0.45; // camera distance (1: the whole map) below which avera
 const MAX_DOTS = 200_000;
 
 // The segments of tracks whose circle (mean ± spread) reaches into the view, as screen dots.
-// -> {tracks, dots}; draws nothing past MAX_DOTS.
+// -> {tracks, dots, trackIds}; draws nothing past MAX_DOTS.
 function drawSegments(ctx, plot, segments, width, height) {
   const { data, axes, xScale, yScale, colors, mask } = plot;
-  let tracks = 0;
+  const trackIds = [];
   let dots = 0;
   ctx.save();
   for (let i = 0; i < data.x.length && dots < MAX_DOTS; i++) {
@@ -30,11 +30,11 @@ function drawSegments(ctx, plot, segments, width, height) {
       ctx.arc(xScale(axes.x.toNorm(segments.x[j])), yScale(axes.y.toNorm(segments.y[j])), 2.5, 0, 2 * Math.PI);
       ctx.fill();
     }
-    tracks += 1;
+    trackIds.push(data.trackIdOf(i));
     dots += end - start;
   }
   ctx.restore();
-  return { tracks, dots };
+  return { tracks: trackIds.length, dots, trackIds };
 }
 
 export class SemanticZoom {
@@ -58,7 +58,7 @@ export class SemanticZoom {
   // Called with a plot's overlay: opens the circles in view when zoomed in (asking for the
   // segments the first time).
   draw(ctx, plot, width, height) {
-    plot.opened = { tracks: 0, dots: 0 };
+    plot.opened = { tracks: 0, dots: 0, trackIds: [] };
     if (!this.zoomedIn(plot)) return;
     const entry = this.segments.get(plot.data);
     if (!entry) this.load(plot, plot.data);

@@ -1,0 +1,53 @@
+"""Density and level of detail (issue 16) in real headless Chromium: a density layer under the
+points, and the averages mode's semantic zoom (zooming in swaps the circles for the segments of the
+tracks in view; zooming out brings the circles back)."""
+
+from __future__ import annotations
+
+import pytest
+
+from test_explorer import open_explorer, plot_box, wait_idle
+
+pytestmark = pytest.mark.browser
+
+PLOT = "window.tagscape.plots[0]"
+
+
+def test_density_and_semantic_zoom_of_track_averages(page, client):
+    open_explorer(page, "mode=averages&density=on&listen=off")
+    page.wait_for_function(f"{PLOT}.densityLevels > 0")
+    circles = page.evaluate(f"{PLOT}.overlayStats.circles")
+    assert circles > 0 and page.evaluate(f"{PLOT}.opened.tracks") == 0
+
+    # zoom in with the wheel: the circles in view open into their segments, asked of the server once
+    left, top, width, height = plot_box(page)
+    page.mouse.move(left + width / 2, top + height / 2)
+    for _ in range(12):
+        page.mouse.wheel(0, -300)
+        page.wait_for_timeout(60)
+        if page.evaluate(f"{PLOT}.scatterplot.get('cameraDistance')") < 0.3:
+            break
+    page.wait_for_function(f"{PLOT}.opened.tracks > 0 && {PLOT}.overlayStats.circles === 0", timeout=30_000)
+    opened = page.evaluate(f"{PLOT}.opened")
+    params = page.evaluate(f"{PLOT}.data.requestParams")
+    segments = client.get("/api/points?" + "&".join(f"{k}={v}" for k, v in params.items() if k != "mode") + "&format=json").get_json()
+    n_segments = dict(zip(segments["tracks"]["track_id"], segments["tracks"]["n_segments"], strict=True))
+    assert opened["dots"] == sum(n_segments[t] for t in opened["trackIds"])
+    assert opened["tracks"] <= circles
+    assert "density=on" in page.url and "mode=averages" in page.url
+
+    # zoomed out again: circles, no segments
+    for _ in range(12):
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(60)
+        if page.evaluate(f"{PLOT}.scatterplot.get('cameraDistance')") > 0.6:
+            break
+    page.wait_for_function(f"{PLOT}.opened.tracks === 0 && {PLOT}.overlayStats.circles > 0", timeout=30_000)
+
+    # density off: no contours; segments mode: no semantic zoom
+    page.select_option("#density", "off")
+    wait_idle(page)
+    page.wait_for_function(f"{PLOT}.densityLevels === 0")
+    page.check("input[name=mode][value=segments]")
+    wait_idle(page)
+    assert page.evaluate(f"{PLOT}.opened.tracks") == 0 and page.evaluate(f"{PLOT}.densityLevels") == 0
