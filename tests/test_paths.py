@@ -141,6 +141,8 @@ def test_path_between_segments_and_bad_requests(arc_collection):
         path_between(arc_collection, MODEL, "taggrams", start_track=ids[0], end_track=ids[1], start_segment=9, level="segment")
     with pytest.raises(NotFoundError):
         path_between(arc_collection, MODEL, "taggrams", start_track=ids[0], end_track=10**12)
+    with pytest.raises(UsageError, match="72 segments are more than"):  # 24 tracks x 3 segments over a bound of 50
+        path_between(arc_collection, MODEL, "taggrams", start_track=ids[0], end_track=ids[1], level="segment", max_nodes=50)
 
 
 def test_cli_path_prints_and_exports_m3u_and_csv(arc_collection, tmp_path):

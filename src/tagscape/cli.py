@@ -385,12 +385,12 @@ def path(collection_path: Path, model_id: str, layer: str, start: int, end: int,
          to_segment: int | None, distinct_artists: bool, m3u: Path | None, csv_path: Path | None, as_json: bool):
     """The smoothest path between two tracks: the largest step through the layer's neighbour graph is as small as it can be."""
     from tagscape.collection import open_collection
-    from tagscape.paths import path_between
+    from tagscape.paths import CLI_GRAPH_NODES, path_between
     from tagscape.web.audio import remote_url
 
     with open_collection(collection_path) as collection:
         result = path_between(collection, model_id, layer, start_track=start, end_track=end, start_segment=from_segment, end_segment=to_segment,
-                              n=n, level=level, distinct_artists=distinct_artists)
+                              n=n, level=level, distinct_artists=distinct_artists, max_nodes=CLI_GRAPH_NODES)
 
         def location(item: dict) -> str:
             track = collection.track(item["track_id"])
