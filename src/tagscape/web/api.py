@@ -253,6 +253,10 @@ def map_request() -> PointsRequest:
     )
 
 
+#: The largest first frame a client may ask for (preview=): a sample, not the map.
+MAX_PREVIEW = 1_000_000
+
+
 @bp.get("/points")
 def points():
     """The points of one map: binary by default (see tagscape.web.points), or JSON."""
@@ -260,6 +264,7 @@ def points():
     collection = get_collection()
     req = map_request()
     fmt = choice_arg("format", FORMATS, "binary")
+    preview = int_arg("preview", None, minimum=1, maximum=MAX_PREVIEW)
     cancel = current_app.extensions["tagscape.generations"].start(str_arg("client", max_length=100))
     table = tables()
 
@@ -268,6 +273,8 @@ def points():
 
     def render() -> Response:
         result = compute_points(collection, table, req, cancel=cancel)
+        if preview is not None:
+            result = result.preview(preview)
         result.meta["server_seconds"] = round(time.perf_counter() - started, 4)
         if fmt == "json":
             return jsonify(result.to_json())

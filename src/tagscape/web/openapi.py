@@ -204,6 +204,9 @@ def spec() -> dict:
                     *MAP,
                     _q("value", "A tag of the model: adds each point's activation of it (array `value`)."),
                     _q("rank", "A tag of the model: adds its rank among each point's tags (array `rank`, 0 = top tag)."),
+                    _q("preview", "A first frame of a large map: only this many of its points, a seeded uniform sample in the points' "
+                                  "order (the header keeps the whole map's `tracks` and `bounds`, and says `preview` {n, of}). "
+                                  "The explorer draws it while the whole map is on its way.", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
                     _q("format", "binary (default) or json.", {"enum": list(FORMATS), "default": "binary"}),
                     _q("client", "An id per plot of a browser tab: a newer request cancels the older on-demand computation.", {"type": "string", "maxLength": 100}),
                     *SELECTION,

@@ -72,6 +72,16 @@ class Points:
     def n(self) -> int:
         return len(self.arrays["x"])
 
+    def preview(self, n: int, *, seed: int = 0) -> Points:
+        """A representative sample of ``n`` of the points for a first frame of a large map: uniform
+        and seeded, in the points' order, every array cut alike. The header keeps the whole map's
+        track table and ``bounds`` (so the first frame has the whole map's axes) and says
+        ``preview: {n, of}``; ``n_points`` is the sample's size."""
+        total = self.n
+        keep = np.arange(total) if n >= total else np.sort(np.random.default_rng(seed).choice(total, size=n, replace=False))
+        arrays = {name: np.ascontiguousarray(values[keep]) for name, values in self.arrays.items()}
+        return Points({**self.meta, "n_points": int(len(keep)), "preview": {"n": int(len(keep)), "of": int(total)}}, arrays)
+
     def to_binary(self) -> bytes:
         offsets, position = [], 0
         chunks = []

@@ -1,0 +1,34 @@
+"""GET /api/points?preview=N: a first frame of a large map (issue 16, progressive loading)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tagscape.web.points import parse_binary
+
+MAP = "/api/points?model=musicnn-mtt&projection=pca"
+
+
+def test_a_preview_is_a_seeded_sample_of_the_map_with_its_tracks_and_bounds(client):
+    whole = parse_binary(client.get(MAP).data)
+    first = parse_binary(client.get(f"{MAP}&preview=7").data)
+    again = parse_binary(client.get(f"{MAP}&preview=7").data)
+    assert first.n == 7 and first.meta["preview"] == {"n": 7, "of": whole.n} and first.meta["n_points"] == 7
+    assert first.meta["bounds"] == whole.meta["bounds"] and first.meta["tracks"] == whole.meta["tracks"]
+    # each sampled point is the map's point of that track and segment, in the map's order
+    index = {(int(t), int(s)): i for i, (t, s) in enumerate(zip(whole.arrays["track"], whole.arrays["segment"], strict=True))}
+    rows = [index[(int(t), int(s))] for t, s in zip(first.arrays["track"], first.arrays["segment"], strict=True)]
+    assert rows == sorted(rows) and len(set(rows)) == 7
+    assert np.array_equal(first.arrays["x"], whole.arrays["x"][rows]) and np.array_equal(first.arrays["y"], whole.arrays["y"][rows])
+    assert np.array_equal(first.arrays["x"], again.arrays["x"])  # seeded: the same frame every time
+    # as many as the map or more: the whole map, said so
+    everything = parse_binary(client.get(f"{MAP}&preview={whole.n + 5}").data)
+    assert everything.n == whole.n and everything.meta["preview"] == {"n": whole.n, "of": whole.n}
+    averages = parse_binary(client.get(f"{MAP}&mode=averages&preview=3").data)
+    assert averages.n == 3 and len(averages.arrays["spread"]) == 3
+
+
+def test_a_bad_preview_is_a_400(client):
+    for value in ("0", "-1", "abc", "1e9", "2000000"):
+        response = client.get(f"{MAP}&preview={value}")
+        assert response.status_code == 400 and "preview" in response.get_json()["message"], value
