@@ -11,7 +11,13 @@ from __future__ import annotations
 from flask import request
 
 from tagscape.errors import UsageError
-from tagscape.selection import MAX_VALUES, MULTI_FIELDS, SAMPLES, TRACK_FIELDS, Selection
+from tagscape.selection import (
+    MAX_VALUES,
+    MULTI_FIELDS,
+    SAMPLES,
+    TRACK_FIELDS,
+    Selection,
+)
 from tagscape.web.params import MAX_TEXT, float_arg, ids_arg, int_arg, str_arg
 
 MAX_IDS = 1_000_000
