@@ -15,6 +15,7 @@ import { ExpressionControls } from './expression.js';
 import { MapFeed } from './feed.js';
 import { PathPanel } from './pathview.js';
 import { PlacePanel } from './place.js';
+import { Progressive } from './progressive.js';
 import { highlightStamp, loadHighlight } from './highlight.js';
 import { linkedIndex, linkedSelection } from './link.js';
 import { SemanticZoom } from './lod.js';
@@ -76,6 +77,7 @@ export class Explorer {
     this.trust = new TrustLayer({ source: this.source, onAnswer: restyle, onBusy });
     this.density = new DensityLayer();
     this.lod = new SemanticZoom({ source: this.source, client: this.clientId, onBusy });
+    this.progressive = new Progressive({ source: this.source, client: this.clientId, tracks: this.catalog.collection.tracks });
     this.player = new Player(layout.playerBar);
     this.selection = new SelectionPanel(this.controls.selectionBox, {
       onClear: () => {
@@ -179,12 +181,15 @@ export class Explorer {
     return new MapFeed(plot, {
       fetch: async (params, options) => {
         started = performance.now();
+        const preview = this.progressive.begin(plot, params, this.state, options); // a first frame of a large map (progressive.js)
         let data;
         try {
           data = await this.source.points({ ...params, client: `${this.clientId}-${index}` }, options);
         } catch (error) {
           this.expressionRefused(index, params, error);
           throw error;
+        } finally {
+          preview.end();
         }
         received = performance.now();
         data.requestParams = params; // what asks the server more about this map (clusters.js, trust.js)

@@ -16,7 +16,7 @@ export const DEFAULTS = Object.freeze({
   // tag analysis (analysis.js): the open pane, its track, tag, K, model and correlation method
   pane: '', ptrack: '', ptag: '', pk: '20', pmodel: '', pmethod: 'pearson',
   // structure (issue 16): clusters ('' off, or the space they are found in), trust rings on hover
-  clusters: '', rings: 0, density: 'auto',
+  clusters: '', rings: 0, density: 'auto', preview: 'auto',
 });
 
 const NUMBERS = new Set(['compare', 'seed', 'logx', 'logy', 'rings']);
@@ -90,6 +90,7 @@ const CHOICES = {
   pmethod: ['pearson', 'spearman'],
   clusters: ['', 'map', 'layer'],
   density: ['auto', 'on', 'off'],
+  preview: ['auto', 'on', 'off'],
 };
 const NAMES = { color: 'colour', hl: 'highlight', proj: 'projection', proj2: 'projection', model2: 'model', layer2: 'layer', pmethod: 'correlation' };
 

@@ -51,3 +51,35 @@ def test_density_and_semantic_zoom_of_track_averages(page, client):
     page.check("input[name=mode][value=segments]")
     wait_idle(page)
     assert page.evaluate(f"{PLOT}.opened.tracks") == 0 and page.evaluate(f"{PLOT}.densityLevels") == 0
+
+
+def test_a_first_frame_of_a_sample_before_the_whole_map_arrives(page, client):
+    held = []
+    released = []
+
+    def hold(route):  # the whole map waits until the test has seen the first frame
+        if "preview=" in route.request.url or released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/api/points?*", hold)
+    page.goto(f"{page.base_url}/?preview=on&listen=off")
+    page.wait_for_function(f"{PLOT}?.preview?.drawn > 0", timeout=60_000)
+    assert held and page.evaluate(f"{PLOT}.data") is None  # drawn before the whole map came
+    whole = client.get("/api/points?model=musicnn-mtt&projection=pca&format=json").get_json()
+    first = page.evaluate(f"{PLOT}.preview")
+    assert first["of"] == whole["n_points"] and 0 < first["points"] < whole["n_points"]
+    # the sample is on the screen: pixels of the overlay that are not the map's background
+    lit = page.evaluate(f"""(() => {{
+        const c = {PLOT}.overlay; const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let lit = 0; for (let k = 0; k < d.length; k += 4) if (d[k] + d[k + 1] + d[k + 2] > 150) lit += 1; return lit; }})()""")
+    assert lit >= first["points"]
+    assert "A first look" in page.text_content(".plot .message")
+
+    released.append(True)
+    for route in held:
+        route.continue_()
+    wait_idle(page)
+    assert page.evaluate(f"{PLOT}.data.x.length") == whole["n_points"]
+    assert page.is_hidden(".plot .message")

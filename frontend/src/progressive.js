@@ -1,0 +1,94 @@
+// Progressive loading (issue 16): a large map first shows a representative sample of its points
+// (GET /api/points?preview=N, asked beside the whole map) while the whole map is on its way, drawn
+// on the map's overlay with the whole map's axes; the whole map replaces it when it is drawn.
+
+import { BACKGROUND, encodeColors } from './colors.js';
+import { Axis } from './scales.js';
+
+export const PREVIEW_POINTS = 50_000;
+export const PROGRESSIVE_ABOVE = 200_000; // points expected: 'auto' shows a first frame above this
+const SEGMENTS_PER_TRACK = 60; // a guess before any map is known: 3-minute tracks of 3-s segments
+export const PREVIEW_CHOICES = [['auto', `auto (above ${PROGRESSIVE_ABOVE.toLocaleString('en')} points)`], ['on', 'always'], ['off', 'never']];
+
+// How many points the first frame of a map expected to hold `expected` points should have (0: none).
+export function previewSize(setting, expected) {
+  if (setting === 'off' || !(expected > 0)) return 0;
+  if (setting === 'on') return Math.max(10, Math.min(PREVIEW_POINTS, Math.round(expected / 20)));
+  return expected > PROGRESSIVE_ABOVE ? PREVIEW_POINTS : 0;
+}
+
+// The points a map of `params` is expected to hold: the plot's last map's, if it was of the same
+// kind (points per track do not change with the projection), else a guess from the track count.
+export function expectedPoints(params, previous, tracks) {
+  const averages = params.mode === 'averages';
+  if (previous && previous.model === params.model && (previous.mode === 'averages') === averages && previous.n_points > 0
+      && previous.tracks_selected === previous.n_tracks) {
+    return previous.n_points;
+  }
+  const limit = Number(params.limit) > 0 ? Math.min(Number(params.limit), tracks) : tracks;
+  return averages ? limit : limit * SEGMENTS_PER_TRACK;
+}
+
+// Draw a first frame on a plot's overlay (CSS pixels), the camera at the whole map (as when a
+// map's points are first drawn): axes from the header's bounds, each point a small square in
+// its colour. -> how many points were drawn.
+export function drawPreview(ctx, points, state, width, height) {
+  const { bounds } = points.meta;
+  ctx.fillStyle = BACKGROUND;
+  ctx.fillRect(0, 0, width, height);
+  if (!bounds) return 0;
+  const ax = new Axis(Float32Array.from(bounds.x));
+  const ay = new Axis(Float32Array.from(bounds.y));
+  let colors = null;
+  try {
+    colors = encodeColors(points, state);
+  } catch {
+    colors = null; // a colour mode the preview cannot know (clusters, preservation): one colour
+  }
+  const n = points.x.length;
+  const size = n > 20_000 ? 1.5 : 3;
+  for (let i = 0; i < n; i++) {
+    ctx.fillStyle = colors ? colors.palette[colors.z[i]] : '#9fb3c8';
+    const x = ((ax.toNorm(points.x[i]) + 1) / 2) * width;
+    const y = ((1 - ay.toNorm(points.y[i])) / 2) * height;
+    ctx.fillRect(x - size / 2, y - size / 2, size, size);
+  }
+  return n;
+}
+
+export class Progressive {
+  // source: the data source; client: the page's id; tracks: the collection's track count.
+  constructor({ source, client, tracks }) {
+    this.source = source;
+    this.client = client;
+    this.tracks = tracks;
+  }
+
+  // The whole map of `params` is being asked for on `plot`: ask for its first frame too, if it is
+  // expected to be large. -> {end()}: call when the whole map has arrived (or failed).
+  begin(plot, params, state, { signal } = {}) {
+    let ended = false;
+    const end = () => {
+      ended = true;
+    };
+    const n = previewSize(state.preview, expectedPoints(params, plot.data?.meta, this.tracks));
+    if (!n || this.source.kind !== 'server') return { end };
+    plot.preview = { n, asked: performance.now(), drawn: null, points: 0 };
+    const asked = plot.preview;
+    this.source.points({ ...params, preview: n, client: `${this.client}-${plot.index}-preview` }, { signal }).then((points) => {
+      if (ended || plot.preview !== asked || !points.meta.preview) return;
+      const dpr = window.devicePixelRatio || 1;
+      const { width, height } = plot;
+      plot.overlay.width = Math.round(width * dpr);
+      plot.overlay.height = Math.round(height * dpr);
+      const ctx = plot.overlay.getContext('2d');
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      asked.points = drawPreview(ctx, points, state, width, height);
+      asked.drawn = performance.now();
+      asked.of = points.meta.preview.of;
+      plot.showMessage(`A first look: ${asked.points.toLocaleString()} of ${asked.of.toLocaleString()} points. Loading the rest…`, 'loading');
+      plot.message.classList.add('preview');
+    }).catch(() => {}); // no first frame: the whole map still comes
+    return { end };
+  }
+}
