@@ -7,7 +7,9 @@ near them where the map places points by optimisation (t-SNE, UMAP transform).
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 
 import numpy as np
 import pytest
@@ -16,7 +18,7 @@ from conftest import chord, write_audio
 
 from tagscape.cli import main
 from tagscape.collection import index_folder, open_collection
-from tagscape.errors import AudioError, ReadOnlyError, UsageError
+from tagscape.errors import AudioError, NotFoundError, ReadOnlyError, UsageError
 from tagscape.extract import extract_collection
 from tagscape.place import (
     MapSpec,
@@ -25,6 +27,7 @@ from tagscape.place import (
     UploadTooLargeError,
     knn_place,
     placed_dir,
+    placed_entry,
 )
 from tagscape.projections.maps import MapStore
 
@@ -167,6 +170,12 @@ def test_kept_placements_are_bounded(placed_collection, music_files):
     for token in kept:
         files = sorted(p.name for p in (placed_dir(placed_collection) / token).iterdir())
         assert files[1] == "placement.json" and files[0].startswith("audio")
+    info, audio = placed_entry(placed_collection, tokens[2], max_age=60)
+    assert info["token"] == tokens[2] and audio.is_file()
+    old = time.time() - 120
+    os.utime(placed_dir(placed_collection) / tokens[2], (old, old))
+    with pytest.raises(NotFoundError):  # older than the limit: gone for listeners, swept by the next placement
+        placed_entry(placed_collection, tokens[2], max_age=60)
 
 
 def test_add_puts_the_file_in_the_collection_with_its_results(tmp_path, music_files):

@@ -292,7 +292,7 @@ class Placer:
             Also add the file to the collection (a folder collection opened writable): copied to
             ``<audio folder>/added/``, with the analysed models' results.
         keep_audio : bool
-            Keep a copy of the file for listening (``Placement.token``; see :meth:`placed_audio`).
+            Keep a copy of the file for listening (``Placement.token``; see :func:`placed_entry`).
         compute_offline : bool
             Whether a missing offline map may be fitted here (the command line), as in
             :func:`tagscape.projections.maps.project`.
@@ -419,12 +419,15 @@ def placed_dir(collection) -> Path:
     return collection.cache_dir / PLACED_DIRNAME
 
 
-def placed_entry(collection, token: str) -> tuple[dict, Path]:
-    """A kept placement's JSON and its audio file, or :class:`NotFoundError` (also for a malformed token)."""
+def placed_entry(collection, token: str, *, max_age: float | None = None) -> tuple[dict, Path]:
+    """A kept placement's JSON and its audio file, or :class:`NotFoundError` (also for a malformed
+    token, and for one older than ``max_age`` seconds, which the next placement sweeps away)."""
     if not isinstance(token, str) or not TOKEN.fullmatch(token):
         raise NotFoundError("no such placement (tokens are 32 hexadecimal digits)")
     folder = placed_dir(collection) / token
     try:
+        if max_age is not None and time.time() - folder.stat().st_mtime > max_age:
+            raise OSError("expired")
         info = json.loads((folder / "placement.json").read_text())
         audio = next(p for p in folder.iterdir() if p.name.startswith("audio"))
     except (OSError, ValueError, StopIteration):

@@ -150,7 +150,7 @@ def place():
 @bp.get("/place/<token>")
 def placed(token: str):
     """A kept placement's answer, as the POST gave it."""
-    info, _ = placed_entry(get_collection(), token)
+    info, _ = placed_entry(get_collection(), token, max_age=_placer().limits.keep_seconds)
     return jsonify(_answer(info))
 
 
@@ -164,7 +164,7 @@ def forget_placed(token: str):
 @bp.get("/place/<token>/audio")
 def placed_audio(token: str):
     """A placed file's audio: whole (HTTP Range), or ``start``/``end`` as a WAV clip."""
-    info, path = placed_entry(get_collection(), token)
+    info, path = placed_entry(get_collection(), token, max_age=_placer().limits.keep_seconds)
     span = clip_range()
     if span is not None:
         if span[0] >= info["duration_seconds"]:
