@@ -30,6 +30,8 @@ export class DockSizer {
     this.handle = el('div', { class: 'dock-handle', id: 'dock-handle', title: 'drag to resize', role: 'separator', 'aria-orientation': 'horizontal' });
     this.toggle = el('button', { type: 'button', id: 'collapse-dock', class: 'dock-collapse', title: 'collapse', text: '▾', onclick: () => this.setCollapsed(!this.collapsed) });
     this.handle.addEventListener('pointerdown', (event) => this.startDrag(event));
+    // Again when the window changes; the explorer calls apply() when maps come or go (compare on
+    // or off: one map twice as wide may need a lower dock).
     new ResizeObserver(() => this.apply()).observe(stage);
   }
 

@@ -251,7 +251,9 @@ export class Explorer {
       plot.root.remove();
       if (this.selection.plot === plot) this.selection.show(null, []);
     }
+    const changed = this.layout.plotArea.classList.contains('two') !== (plots.length === 2);
     this.layout.plotArea.classList.toggle('two', plots.length === 2);
+    if (changed) this.analysis?.sizer.apply(); // the maps' width changed: the dock may have to give way
     this.hook.plots = plots;
   }
 

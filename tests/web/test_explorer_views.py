@@ -224,6 +224,21 @@ def test_the_dock_resizes_and_collapses_and_the_map_keeps_its_shape(page):
     page.click("#collapse-dock")
     assert page.evaluate(DOCK) == pytest.approx(expanded, abs=1)
 
+    # two maps side by side let the dock grow; back to one map twice as wide, it gives way again
+    page.click("#compare")
+    wait_idle(page)
+    handle = page.locator("#dock-handle").bounding_box()
+    page.mouse.move(x, handle["y"] + 3)
+    page.mouse.down()
+    page.mouse.move(x, 5, steps=5)
+    page.mouse.up()
+    with_two = page.evaluate(DOCK)
+    assert with_two > expanded + 20, (expanded, with_two)
+    page.click("#compare")
+    wait_idle(page)
+    width, height = page.evaluate(FRAME)
+    assert width / height <= MAX_ASPECT * 1.01 and page.evaluate(DOCK) < with_two, (width, height)
+
 
 # -- the side panel ------------------------------------------------------------------------------
 
