@@ -303,7 +303,7 @@ export class ListenPanel {
     this.track = el('button', { type: 'button', id: 'listen-track', text: '▶ the clicked track', disabled: true, onclick: () => this.playTrack() });
     this.byTime = el('button', { type: 'button', id: 'listen-selection-time', text: '▶ selection, in time', onclick: () => this.playSelection('time') });
     this.byMap = el('button', { type: 'button', id: 'listen-selection-map', text: '▶ along the map', onclick: () => this.playSelection('map') });
-    this.info = el('div', { class: 'hint', id: 'listen-info', text: 'Segments back to back; a white ring on the map follows the sound.' });
+    this.info = el('div', { class: 'hint', id: 'listen-info', text: 'Segments back to back; a white ring on the map follows the sound. A cluster: click its name on the map to select it.' });
     container.append(el('section', { class: 'ctl', id: 'listen-through' }, el('h2', { text: 'Listen through' }),
       el('div', { class: 'listen-row' }, this.track), el('div', { class: 'listen-row' }, this.byTime, this.byMap), this.info));
   }

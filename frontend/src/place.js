@@ -108,24 +108,31 @@ export class PlacePanel {
     this.progress.removeAttribute('value');
     this.status.textContent = `${count > 1 ? `One file at a time: placing ${displayName(file.name)}. ` : ''}Uploading ${displayName(file.name)} (${formatBytes(file.size)})…`;
     this.pick.disabled = true;
+    this.remove.disabled = false;
+    this.remove.textContent = 'cancel';
     let body;
     try {
       body = await this.upload(file, specs);
     } catch (error) {
       if (error.name === 'AbortError') return;
-      this.progress.hidden = true;
-      this.pick.disabled = false;
+      this.endUpload();
+      this.remove.disabled = !this.placement;
       this.status.textContent = '';
       this.showError(error.message);
       return;
     }
-    this.progress.hidden = true;
-    this.pick.disabled = false;
+    this.endUpload();
     if (old?.token && old.token !== body.token) fetch(old.url, { method: 'DELETE' }).catch(() => {});
     this.placement = body;
     this.sent = specs;
     this.show();
     this.mapsChanged(); // the maps may have changed while it was being placed
+  }
+
+  endUpload() {
+    this.progress.hidden = true;
+    this.pick.disabled = !this.available;
+    this.remove.textContent = 'remove';
   }
 
   // POST /api/place with upload progress (XMLHttpRequest: fetch reports none) -> the answer, or
@@ -179,9 +186,14 @@ export class PlacePanel {
     this.redraw();
   }
 
+  // Remove the placed file, or cancel the upload under way.
   async forget() {
     const placement = this.placement;
-    if (this.request) this.request.abort();
+    if (this.request) {
+      this.request.abort();
+      this.request = null;
+      this.endUpload();
+    }
     this.placement = null;
     this.file = null;
     this.sent = [];
