@@ -175,15 +175,17 @@ def test_hover_plays_the_segment_from_the_tracks_clip_and_says_when_it_is_beyond
     target = isolated_point([p for p in pts if 0 < p["segment"] and (p["segment"] + 1) * SEGMENT <= CLIP], plot_box(tab))
     tab.mouse.move(target["x"], target["y"])
     start = target["segment"] * SEGMENT
-    tab.wait_for_function(f"(() => {{ const a = document.getElementById('player'); return !a.paused && a.currentTime >= {start - 0.05}; }})()", timeout=15_000)
+    # (a loaded machine may see it only once it has played to the segment's end and paused)
+    tab.wait_for_function(f"(() => {{ const a = document.getElementById('player'); return a.dataset.track === '{target['track']}' && a.currentTime >= {start - 0.05}; }})()", timeout=15_000)
     player = tab.evaluate("(() => { const a = document.getElementById('player'); return { src: a.src, t: a.currentTime, ...a.dataset }; })()")
     assert player["src"].endswith(f"/{quote(FOLDER)}/audio/{target['track']}.opus")
-    assert start - 0.05 <= player["t"] <= start + SEGMENT + 0.3 and int(player["segment"]) == target["segment"]
+    assert start - 0.05 <= player["t"] <= start + SEGMENT + 0.6 and int(player["segment"]) == target["segment"]
     tab.wait_for_function("document.querySelectorAll('#now-playing .np-tags .tag').length === 5")  # the segment's top tags, from the files
     tab.wait_for_selector("#now-playing .np-licence")
     # it stops at the segment's end
     tab.wait_for_function("document.getElementById('player').paused", timeout=10_000)
-    assert tab.evaluate("document.getElementById('player').currentTime") == pytest.approx(start + SEGMENT, abs=0.4)
+    # (timeupdate comes every 250 ms or so, later on a loaded machine)
+    assert tab.evaluate("document.getElementById('player').currentTime") == pytest.approx(start + SEGMENT, abs=0.6)
     # a segment past the clip: said, not played
     beyond = next(p for p in pts if (p["segment"] + 1) * SEGMENT > CLIP + 0.05)
     tab.evaluate("(i) => window.tagscape.explorer.playPoint(window.tagscape.plots[0], i)", beyond["i"])
@@ -299,7 +301,7 @@ def test_the_notebook_widget_plays_on_hover_and_reads_back_a_lasso_selection(bro
     target = isolated_point([p for p in pts if 0 < p["segment"] and (p["segment"] + 1) * SEGMENT <= CLIP], box)
     tab.mouse.move(target["x"], target["y"])
     start = target["segment"] * SEGMENT
-    tab.wait_for_function(f"(() => {{ const a = document.getElementById('host').tagscape.player.audio; return a.dataset.track === '{target['track']}' && !a.paused && a.currentTime >= {start - 0.05}; }})()", timeout=15_000)
+    tab.wait_for_function(f"(() => {{ const a = document.getElementById('host').tagscape.player.audio; return a.dataset.track === '{target['track']}' && a.currentTime >= {start - 0.05}; }})()", timeout=15_000)
 
     # a lasso around the whole map selects every point, and Python reads them
     left, top, width, height = box
