@@ -25,6 +25,7 @@ Filters and on-demand maps of a subset need a server: the page hides them and sa
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
@@ -46,7 +47,7 @@ SIMILAR_K = 10
 #: Query parameters a static page ignores when it names an answer: the points' client id (it only
 #: cancels superseded server work) and the similar panel's k (the page cuts the stored list).
 IGNORED_PARAMS = {"/api/points": ("client",), "/api/similar": ("k",)}
-#: What the page does with those answers' ``results`` (documented for staticsource.js).
+#: What audio an export holds (see :func:`export_site`).
 AUDIO_KINDS = ("clips", "full", "none")
 #: Projections a static page can offer (``original`` has one axis per tag or dimension: too many pairs).
 EXPORTABLE_PROJECTIONS = ("pca", "std-pca", "tsne", "umap")
@@ -449,8 +450,6 @@ def _export_audio(ex: _Exporter, *, collection, track_id: int, kind: str, bitrat
 
 def _opus_bytes(samples: np.ndarray, *, bitrate: int) -> bytes:
     """Ogg Opus of float32 samples ``[shape=(channels, n)]`` at 48 kHz, ``bitrate`` kbit/s."""
-    import io
-
     buffer = io.BytesIO()
     layout = "mono" if samples.shape[0] == 1 else "stereo"
     with av.open(buffer, mode="w", format="ogg") as container:
@@ -504,11 +503,6 @@ def _write_page(ex: _Exporter, *, name: str) -> None:
 </html>
 """
     ex.write("index.html", page.encode(), "page")
-
-
-def size_of(folder: Path) -> int:
-    """Bytes of the files under ``folder``."""
-    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
 
 
 __all__ = ["ExportError", "ExportReport", "answer_file", "canonical_url", "export_site", "fnv1a64"]
