@@ -342,3 +342,46 @@ def test_an_export_of_some_tracks_holds_only_them_their_neighbours_and_licences(
     params = {"model": "musicnn-mtt", "layer": "embeddings", "track": str(kept[0]), "level": "segment", "exclude_track": "1", "exclude_artist": "0", "segment": "0"}
     similar = json.loads((site / answer_file(path="/api/similar", params=params)).read_text())
     assert similar["results"] and {r["track_id"] for r in similar["results"]} <= set(kept) - {kept[0]}
+
+
+def test_the_widget_in_a_real_kernel_sends_files_and_takes_a_selection(exported):
+    """Through Jupyter's own protocol: a kernel makes the widget, the client speaks its comm as the
+    front end does (custom messages out, binary buffers back; a state update in)."""
+    manager = pytest.importorskip("jupyter_client.manager")
+    pytest.importorskip("ipykernel")
+    km, kc = manager.start_new_kernel(kernel_name="python3")
+    try:
+        def run(code: str) -> str:
+            msg_id = kc.execute(code)
+            out = []
+            while True:
+                msg = kc.get_iopub_msg(timeout=60)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                if msg["msg_type"] == "stream":
+                    out.append(msg["content"]["text"])
+                if msg["msg_type"] == "error":
+                    raise AssertionError("\n".join(msg["content"]["traceback"]))
+                if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                    return "".join(out)
+
+        view = {"model": "musicnn-mtt", "layer": "taggrams", "projection": "pca", "mode": "segments"}
+        comm_id = run(f"from tagscape.notebook import MapWidget\nw = MapWidget({str(exported[1])!r}, view={view!r})\nprint(w.comm.comm_id)").strip()
+
+        def comm(data: dict) -> None:
+            kc.shell_channel.send(kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data}))
+
+        comm({"method": "custom", "content": {"type": "file", "id": 7, "path": "data/manifest.json"}})
+        while True:
+            msg = kc.get_iopub_msg(timeout=60)
+            if msg["msg_type"] == "comm_msg" and msg["content"]["data"].get("method") == "custom":
+                break
+        assert msg["content"]["data"]["content"] == {"type": "file", "id": 7, "status": 200}
+        assert bytes(msg["buffers"][0]) == (exported[1] / "data" / "manifest.json").read_bytes()
+
+        chosen = [{"track_id": 1, "segment": 0}, {"track_id": 1, "segment": 1}, {"track_id": 2, "segment": 0}]
+        comm({"method": "update", "state": {"selection": chosen}, "buffer_paths": []})
+        assert json.loads(run("import json; print(json.dumps([w.selection, w.track_ids]))")) == [chosen, [1, 2]]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
