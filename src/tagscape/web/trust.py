@@ -108,6 +108,7 @@ class _Map:
     point_segments: np.ndarray
     layer_rows: np.ndarray | None  # each point's row in the layer (segments modes)
     whole_layer: bool  # the map's points are every row of the layer, in order
+    array: object = None  # the layer (LayerArray) of a whole-layer map: a point is its row
     _tree: object = None
     _unit: np.ndarray | None = None
 
@@ -127,12 +128,24 @@ def _load_map(collection, req) -> _Map:
     _, coords, point_tracks, point_segments = map_points(collection, req)
     rows = None
     whole = False
+    array = None
     if req.mode != "averages":
         array = collection.layer(req.model_id, req.layer)
         seconds = get_model(req.model_id).segment_seconds
         rows = point_rows(array, point_tracks=point_tracks, point_segments=point_segments, segment_seconds=seconds, own_seconds=seconds)
         whole = len(rows) == array.values.shape[0] and bool((rows == np.arange(len(rows))).all())
-    return _Map(coords, point_tracks, point_segments, rows, whole)
+    return _Map(coords, point_tracks, point_segments, rows, whole, array if whole else None)
+
+
+def _find_point(entry: _Map, *, track_id: int, segment: int, averages: bool) -> int | None:
+    """The point's index: its layer row on a whole-layer map (no scan of millions of points), else a search."""
+    if entry.whole_layer:
+        position = entry.array.position(track_id)
+        if position is None or not 0 <= segment < int(entry.array.offsets[position + 1] - entry.array.offsets[position]):
+            return None
+        return int(entry.array.offsets[position]) + segment
+    found = np.flatnonzero(entry.point_tracks == track_id) if averages else np.flatnonzero((entry.point_tracks == track_id) & (entry.point_segments == segment))
+    return int(found[0]) if len(found) else None
 
 
 def _unit_vectors(collection, req, entry: _Map) -> np.ndarray:
@@ -158,11 +171,10 @@ def neighbours():
         raise UsageError("parameter 'segment' is required (the point's segment index within its track), except in averages mode")
     key = validator(*_map_state(collection), ignore=NOT_THE_MAP)
     entry: _Map = _maps().get(key, lambda: _load_map(collection, req))
-    found = np.flatnonzero((entry.point_tracks == track_id) & (entry.point_segments == segment)) if not averages else np.flatnonzero(entry.point_tracks == track_id)
-    if not len(found):
+    point = _find_point(entry, track_id=track_id, segment=segment, averages=averages)
+    if point is None:
         what = f"track {track_id}" if averages else f"segment {segment} of track {track_id}"
         raise NotFoundError(f"{what} is not a point of this map")
-    point = int(found[0])
     n = len(entry.coords)
     kk = min(k, n - 1)
 
@@ -173,7 +185,7 @@ def neighbours():
     if entry.whole_layer and n > NEIGHBOURS_IN_MEMORY:
         # every row of a large layer: the similarity search (its HNSW index when built)
         result = SimilarityStore(collection).similar(req.model_id, req.layer, track_id, segment, k=kk, exclude_track=False)
-        array = collection.layer(req.model_id, req.layer)
+        array = entry.array
         rows = np.array([int(array.offsets[array.position(item.track_id)]) + item.segment for item in result.items], np.int64)
         in_layer = list(zip(rows.tolist(), [item.similarity for item in result.items], strict=True))  # rows are point indices here
         method = result.method
