@@ -39,7 +39,7 @@ export function drawPreview(ctx, points, state, width, height) {
   if (!bounds) return 0;
   const ax = new Axis(Float32Array.from(bounds.x));
   const ay = new Axis(Float32Array.from(bounds.y));
-  let colors = null;
+  let colors;
   try {
     colors = encodeColors(points, state);
   } catch {
