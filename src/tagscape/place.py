@@ -36,6 +36,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -314,19 +315,30 @@ class Placer:
         # The maps first: a bad axis, a map a request may not compute, fail before the file is read.
         projections = [self._projection(collection, spec, layer, compute_offline=compute_offline) for spec, layer in zip(maps, layers)]
         self.check_file(path, name=name)
+        from tagscape.projections.maps import MapStore
+
         deadline = time.monotonic() + PLACE_WAIT_SECONDS
         while not self._slots.acquire(timeout=0.25):
             if time.monotonic() > deadline:
                 raise BusyError("the server is placing another file; ask again in a moment")
-        try:
+        # The maps' reducers are read while the file is analysed: unpickling a t-SNE map imports
+        # openTSNE and scikit-learn, 7 s of a new process's 26 under a load of 15 on 2 cores
+        # (python -X importtime; bench/place.py).
+        with ThreadPoolExecutor(1, thread_name_prefix="tagscape-reducers") as pool:
+            reducers = pool.submit(lambda: [self.reducer(MapStore(collection), spec.model_id, layer, spec.projection)
+                                            if projection.source == "offline" else None
+                                            for spec, layer, projection in zip(maps, layers, projections)])
             try:
-                analysis = self.extractor([spec.model_id for spec in maps]).analyze(path)
-            except AudioError as exc:
-                raise AudioError(name, exc.reason.replace(str(path), "the file")) from None
-        finally:
-            self._slots.release()
+                try:
+                    analysis = self.extractor([spec.model_id for spec in maps]).analyze(path)
+                except AudioError as exc:
+                    raise AudioError(name, exc.reason.replace(str(path), "the file")) from None
+            finally:
+                self._slots.release()
+            reducers = reducers.result()
         self._check_seconds(analysis.duration_seconds, name=name)
-        placed = [self._place_on(collection, spec, layer, projection, analysis, name=name, k=k) for spec, layer, projection in zip(maps, layers, projections)]
+        placed = [self._place_on(collection, spec, layer, projection, reducer, analysis, name=name, k=k)
+                  for spec, layer, projection, reducer in zip(maps, layers, projections, reducers)]
         result = Placement(name=name, duration_seconds=analysis.duration_seconds, maps=placed)
         if add:
             result.added_track_id = _add_to_collection(collection, path, name=name, analysis=analysis)
@@ -341,18 +353,13 @@ class Placer:
         return project(collection, spec.model_id, layer, spec.projection, components=(spec.x, spec.y),
                        tracks=list(spec.track_ids) if spec.track_ids is not None else None, compute_offline=compute_offline)
 
-    def _place_on(self, collection, spec: MapSpec, layer: str, projection, analysis, *, name: str, k: int) -> PlacedMap:
-        from tagscape.projections.maps import MapStore
-
+    def _place_on(self, collection, spec: MapSpec, layer: str, projection, reducer, analysis, *, name: str, k: int) -> PlacedMap:
         output = analysis.models[spec.model_id]
         values = store_precision(output.layers[layer])
         if values.shape[0] == 0:
             raise AudioError(name, f"shorter than one {spec.model_id} segment ({output.spec.segment_seconds:g} s)")
         array = collection.layer(spec.model_id, layer)
         axes = _axes(spec, layer, projection)
-        reducer = None
-        if projection.source == "offline":
-            reducer = self.reducer(MapStore(collection), spec.model_id, layer, spec.projection)
         if projection.source == "direct":
             coords, how, note = values[:, axes], "direct", "the layer's own values on the chosen axes"
         elif reducer is not None:
