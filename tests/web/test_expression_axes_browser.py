@@ -7,7 +7,6 @@ from __future__ import annotations
 from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
-
 from test_explorer import open_explorer, wait_idle
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,6 @@ tracks in view; zooming out brings the circles back)."""
 from __future__ import annotations
 
 import pytest
-
 from test_explorer import open_explorer, plot_box, wait_idle
 
 pytestmark = pytest.mark.browser

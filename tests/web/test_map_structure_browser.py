@@ -8,7 +8,6 @@ import math
 from urllib.parse import urlencode
 
 import pytest
-
 from test_explorer import isolated_point, open_explorer, plot_box, points, wait_idle
 
 pytestmark = pytest.mark.browser

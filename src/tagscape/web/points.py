@@ -80,7 +80,7 @@ class Points:
         total = self.n
         keep = np.arange(total) if n >= total else np.sort(np.random.default_rng(seed).choice(total, size=n, replace=False))
         arrays = {name: np.ascontiguousarray(values[keep]) for name, values in self.arrays.items()}
-        return Points({**self.meta, "n_points": int(len(keep)), "preview": {"n": int(len(keep)), "of": int(total)}}, arrays)
+        return Points({**self.meta, "n_points": len(keep), "preview": {"n": len(keep), "of": total}}, arrays)
 
     def to_binary(self) -> bytes:
         offsets, position = [], 0
