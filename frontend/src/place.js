@@ -58,6 +58,8 @@ export class PlacePanel {
   listenForDrops() {
     let depth = 0;
     const hasFiles = (event) => Array.from(event.dataTransfer?.types || []).includes('Files');
+    // A link or text dropped outside a text box would make the browser leave the explorer for it.
+    const editable = (event) => event.target instanceof Element && !!event.target.closest('input, textarea, [contenteditable]');
     window.addEventListener('dragenter', (event) => {
       if (!hasFiles(event)) return;
       event.preventDefault();
@@ -65,7 +67,10 @@ export class PlacePanel {
       this.dropCover.hidden = false;
     });
     window.addEventListener('dragover', (event) => {
-      if (!hasFiles(event)) return;
+      if (!hasFiles(event)) {
+        if (!editable(event)) event.preventDefault();
+        return;
+      }
       event.preventDefault();
       event.dataTransfer.dropEffect = 'copy';
     });
@@ -75,12 +80,16 @@ export class PlacePanel {
       if (!depth) this.dropCover.hidden = true;
     });
     window.addEventListener('drop', (event) => {
-      if (!hasFiles(event)) return;
+      if (!hasFiles(event)) {
+        if (!editable(event)) event.preventDefault();
+        return;
+      }
       event.preventDefault();
       depth = 0;
       this.dropCover.hidden = true;
       const files = event.dataTransfer.files;
-      if (files.length) this.place(files[0], files.length);
+      if (event.dataTransfer.items?.[0]?.webkitGetAsEntry?.()?.isDirectory) this.showError('A folder: drop one audio file from it.');
+      else if (files.length) this.place(files[0], files.length);
       else this.showError('Nothing to place: drop a file (not a folder or a link).');
     });
   }

@@ -124,6 +124,9 @@ def test_hostile_files_get_a_clear_message_and_the_page_keeps_working(page, coll
     assert "Cannot place this file" in page.text_content("#error")  # also at the top of the page, whatever the panel's scroll
     assert page.evaluate("document.querySelectorAll('#place-error b').length") == 0  # the name is text, never HTML
     page.screenshot(path=str(SHOTS / "place-not-audio.png"))
+    # A link dropped on the map is not followed: the browser stays on the explorer.
+    assert page.evaluate("""() => { const t = new DataTransfer(); t.setData('text/uri-list', 'https://example.org/');
+        return !window.tagscape.plots[0].frame.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: t })); }""")
     # A server that takes at most 100 kB: a 320 kB MP3 is refused, and the page says why.
     small = create_app(str(collection_dir), {"TESTING": True, "TAGSCAPE_PLACE_MAX_BYTES": 100_000})
     with serving(small) as url:
