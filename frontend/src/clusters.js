@@ -114,6 +114,14 @@ export class ClusterLayer {
     view.buttons = view.clusters.map((c) => el('button', {
       type: 'button', class: 'cluster-label', dataset: { cluster: String(c.id) }, title: describe(c, answer),
       onclick: () => this.select(plot, answer, c.id),
+      // the renderer still sees the pointer over the map under a name: no hover (nor sound) there
+      onpointerenter: () => {
+        plot.pointerOnLabel = true;
+        plot.handlers.onOut?.(plot);
+      },
+      onpointerleave: () => {
+        plot.pointerOnLabel = false;
+      },
       // the wheel over a name still zooms the map
       onwheel: (event) => {
         event.preventDefault();

@@ -265,6 +265,7 @@ export class Explorer {
   plotHandlers() {
     return {
       onHover: (plot, i) => {
+        if (plot.pointerOnLabel) return; // a cluster's name over the point (clusters.js): not the point
         this.hook.hovered = { plot: plot.index, index: i, at: performance.now() };
         this.showTooltip(plot, i);
         const other = this.otherPlot(plot);
