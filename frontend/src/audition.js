@@ -51,7 +51,6 @@ export class Audition {
     if (!list.length) return;
     this.onStart?.();
     if (!this.ctx) this.ctx = new AudioContext({ latencyHint: 'playback' });
-    if (this.ctx.state === 'suspended') await this.ctx.resume().catch(() => {});
     const run = { items: list, title, asked: new Set(), buffers: new Map(), decoded: new Map(), next: 0, scheduled: [], entries: [], current: -1, abort: new AbortController(), done: false };
     this.run = run;
     this.log = run.entries;
@@ -60,6 +59,8 @@ export class Audition {
     this.message.textContent = '';
     this.pauseButton.textContent = 'pause';
     this.bar.hidden = false;
+    if (this.ctx.state === 'suspended') await this.ctx.resume().catch(() => {});
+    if (this.run !== run) return; // stopped or replaced meanwhile
     this.pump(run);
     this.watch(run);
   }

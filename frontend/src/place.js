@@ -131,7 +131,10 @@ export class PlacePanel {
       return;
     }
     this.endUpload();
-    if (old?.token && old.token !== body.token) fetch(old.url, { method: 'DELETE' }).catch(() => {});
+    if (old?.token && old.token !== body.token) {
+      this.stopHearing(old.token); // its clips are about to go
+      fetch(old.url, { method: 'DELETE' }).catch(() => {});
+    }
     this.placement = body;
     this.sent = specs;
     this.show();
@@ -209,7 +212,7 @@ export class PlacePanel {
     this.hovered = null;
     this.show();
     if (placement) {
-      this.explorer.audition?.stop();
+      this.stopHearing(placement.token);
       const response = await fetch(placement.url, { method: 'DELETE' }).catch(() => null);
       if (response && !response.ok && response.status !== 404) this.showError(`The server did not forget ${displayName(placement.name)} (HTTP ${response.status}).`);
     }
@@ -299,7 +302,16 @@ export class PlacePanel {
   }
 
   audition() {
-    if (this.placement) this.explorer.audition.play(this.items(), `${displayName(this.placement.name)}, segment by segment`);
+    if (!this.placement) return;
+    this.explorer.audition.play(this.items(), `${displayName(this.placement.name)}, segment by segment`);
+    this.heard = { token: this.placement.token, run: this.explorer.audition.run };
+  }
+
+  // Stop the continuous audition of a placement that is going away (not another audition).
+  stopHearing(token) {
+    const { audition } = this.explorer;
+    if (this.heard?.token === token && audition?.run && audition.run === this.heard.run) audition.stop();
+    this.heard = null;
   }
 
   // -- pointer ---------------------------------------------------------------------------

@@ -98,12 +98,23 @@ def test_a_dropped_file_is_drawn_as_a_trajectory_with_its_neighbours_and_its_seg
     assert "segment 3" in page.text_content(".tooltip") and page.text_content("#now-playing .np-title") == "techno (live) #1?.mp3"
     page.screenshot(path=str(SHOTS / "place-hover.png"))
 
-    # Another map on screen: the kept file is placed there too.
+    # Played through: its segments back to back, the ring on each in turn.
+    page.click("#place-play")
+    page.wait_for_function("window.tagscape.audition.report().rings.length >= 2", timeout=60_000)
+    rings = page.evaluate("window.tagscape.audition.report().rings")
+    box = page.evaluate("(() => { const r = window.tagscape.plots[0].canvas.getBoundingClientRect(); return [r.left, r.top]; })()")
+    where = placed_screen(page)
+    for ring in rings[:2]:
+        x, y = ring["ring"][0]
+        assert (box[0] + x, box[1] + y) == pytest.approx(where[ring["index"]], abs=0.5)
+
+    # Another map on screen: the kept file is placed there too (and the old placement's audition stops).
     page.select_option("#layer", "embeddings")
     page.wait_for_function("(() => { const m = window.tagscape.place.placement; return m && m.maps[0].layer === 'embeddings'; })()", timeout=60_000)
     wait_idle(page)
     page.wait_for_function(f"window.tagscape.plots[0].placedDrawn === {placed['n_segments']}")
     assert client.get(placement["url"]).status_code == 404  # the first placement was forgotten
+    assert not page.evaluate("window.tagscape.audition.active")
 
     # Remove: gone from the map and from the server.
     token_url = page.evaluate("window.tagscape.place.placement.url")
