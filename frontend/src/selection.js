@@ -4,6 +4,7 @@
 
 import './selection.css';
 import { ApiError } from './api.js';
+import { csvCell } from './csv.js';
 import { download, el, formatTime, options, plural } from './dom.js';
 
 function readBase() {
@@ -25,16 +26,6 @@ function saveBase(value) {
 const MAX_ROWS = 300;
 const PATH_STYLES = [['url', 'server URLs'], ['absolute', 'file paths'], ['relative', 'file paths relative to a folder']];
 const BASE_KEY = 'tagscape.playlistBase'; // the folder last named, kept in this browser
-
-// Exported for the tests (tests/web/test_hostile_http.py runs it under Node).
-export function csvCell(value) {
-  const text = value === null || value === undefined ? '' : String(value);
-  // A text cell starting with = + - @ would be a formula in a spreadsheet, and so would one
-  // starting with a tab or carriage return before them (spreadsheets skip those; OWASP's list):
-  // quote it as text. Numbers (negative coordinates) stay numbers.
-  const safe = typeof value === 'string' && /^[=+\-@\t\r\n]/.test(text) ? `'${text}` : text;
-  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
 
 export class SelectionPanel {
   constructor(container, { onClear }) {

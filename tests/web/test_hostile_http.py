@@ -286,7 +286,7 @@ def test_csv_cells_a_spreadsheet_would_run_are_quoted_as_text():
     if node is None:
         pytest.skip("no Node.js (make install needs it for the front end)")
     cells = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1+1", "\r=1+1", "\n=1+1", "plain", "a,b", 'say "hi"', -1.5, None]
-    script = (f"import {{ csvCell }} from {json.dumps((FRONTEND / 'selection.js').as_uri())};"
+    script = (f"import {{ csvCell }} from {json.dumps((FRONTEND / 'csv.js').as_uri())};"
               f"console.log(JSON.stringify({json.dumps(cells)}.map(csvCell)));")
     out = subprocess.run([node, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60, check=True).stdout
     assert json.loads(out) == ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\t=1+1", "\"'\r=1+1\"", "\"'\n=1+1\"", "plain", '"a,b"',
