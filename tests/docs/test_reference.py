@@ -12,6 +12,7 @@ import click
 
 from tagscape.cli import main
 from tagscape.settings import SETTINGS
+from tagscape.web.openapi import app_routes
 
 SRC = Path(__file__).parents[2] / "src" / "tagscape"
 
@@ -46,21 +47,11 @@ def test_every_command_and_option_is_in_the_cli_reference(site):
                 assert flag in text, f"{' '.join(path)} {flag} is missing from the CLI reference"
 
 
-def _api_routes(app) -> set[tuple[str, str]]:
-    """``(METHOD, /api/path/{name})`` of every route of the app under /api/."""
-    routes = set()
-    for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/api/"):
-            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
-            routes |= {(method, path) for method in rule.methods - {"HEAD", "OPTIONS"}}
-    return routes
-
-
 def test_every_api_route_is_in_the_http_reference(site, collection_dir):
     from tagscape.web import create_app
 
     page = (site / "reference" / "http" / "index.html").read_text("utf8")
-    routes = _api_routes(create_app(str(collection_dir), {"TESTING": True}))
+    routes = app_routes(create_app(str(collection_dir), {"TESTING": True}))
     assert len(routes) >= 15
     for method, path in sorted(routes):
         heading = "-".join([method.lower(), *(part.strip("{}") for part in path.split("/") if part)]).replace(".", "-")

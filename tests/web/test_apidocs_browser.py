@@ -5,16 +5,7 @@ from __future__ import annotations
 import re
 
 from tagscape.web.apidocs import VIEWER, VIEWER_FILES, viewer_built
-
-
-def _routes(app) -> set[tuple[str, str]]:
-    """``(METHOD, /api/path/{name})`` of every route under /api/ (as the OpenAPI document names them)."""
-    routes = set()
-    for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/api/"):
-            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
-            routes |= {(method, path) for method in rule.methods - {"HEAD", "OPTIONS"}}
-    return routes
+from tagscape.web.openapi import app_routes
 
 
 def test_the_docs_page_loads_the_bundled_viewer(app, client):
@@ -49,8 +40,8 @@ def test_api_docs_lists_every_route_in_chromium(page, app):
     shown = page.evaluate("""() => [...document.querySelectorAll('.opblock')].map((block) => [
         block.querySelector('.opblock-summary-method').textContent.trim(),
         block.querySelector('.opblock-summary-path').dataset.path])""")
-    shown = {(method.upper(), path) for method, path in shown}
-    routes = _routes(app)
+    shown = {(method.lower(), path) for method, path in shown}
+    routes = app_routes(app)
     assert len(routes) >= 15
     assert routes <= shown, f"routes missing from /api/docs: {sorted(routes - shown)}"
     assert page.locator(".info .title").inner_text().startswith("tagscape")

@@ -5,16 +5,18 @@ A test checks that every route under ``/api/`` is described here and nothing els
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, jsonify
 
 from tagscape import __version__
 from tagscape.analysis.clusters import FIT_SAMPLE, LAYER_FIT_SAMPLE, LAYER_LIMIT
 from tagscape.analysis.clusters import PARAMETERS as CLUSTER_PARAMETERS
 from tagscape.models.registry import MODELS
-from tagscape.projections.expressions import MAX_LENGTH as EXPR_LENGTH
-from tagscape.selection import MAX_VALUES, TRACK_FIELDS
 from tagscape.paths import MAX_GRAPH_NODES, MAX_PATH_ITEMS
 from tagscape.place import MAX_MAPS, MAX_NEIGHBOURS, PlaceLimits
+from tagscape.projections.expressions import MAX_LENGTH as EXPR_LENGTH
+from tagscape.selection import MAX_VALUES, TRACK_FIELDS
 from tagscape.web import MAX_CONTENT_LENGTH as MAX_BODY
 from tagscape.web.audio import MAX_SECONDS
 from tagscape.web.params import MAX_INT64, MAX_TEXT
@@ -128,6 +130,17 @@ BINARY_LAYOUT = """Default body (`format=binary`, `application/octet-stream`), a
 `header.arrays` gives each array's `name`, `dtype`, `offset` (from the first byte of the body) and `count`.
 Points come track by track, each track's segments in time order; a segment's audio starts at
 `segment * header.segment_seconds`. `format=json` gives the same header with the arrays under `points`."""
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    """``(method, path)`` of every route of ``app`` under /api/, named as this document names them
+    (``get``, ``/api/tracks/{track_id}``): what the tests and the docs check the document against."""
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/"):
+            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+            routes |= {(method.lower(), path) for method in rule.methods - {"HEAD", "OPTIONS"}}
+    return routes
 
 
 def spec() -> dict:
