@@ -270,11 +270,7 @@ def expression_projection(collection, *, model_id: str, layer: str, x: str, y: s
     layer_spec = get_model(model_id).layer(layer)
     axes = axes_of(model_id=model_id, layer=layer, x=x, y=y, x_is_expression=x_is_expression, y_is_expression=y_is_expression)
     array = collection.layer(model_id, layer)
-    if tracks is None:
-        rows, row_tracks = np.arange(array.values.shape[0]), np.repeat(array.track_ids, np.diff(array.offsets))
-    else:
-        rows, row_tracks = array.rows_for(tracks)
-    segment_index = array.segment_index()[rows] if len(rows) else np.zeros(0, np.int32)
+    rows, row_tracks, segment_index = array.selection(tracks)
     needed = sorted({c for axis in axes for c in (axis.columns if isinstance(axis, Expression) else (axis[1],))})
     if tracks is None:  # every row: read just the needed columns
         block = np.asarray(array.values[:, needed], np.float64)

@@ -415,11 +415,7 @@ def project(
         raise UsageError(f"give two components, got {len(components)}")
     params = dict(params or {})
     array = collection.layer(model_id, layer)
-    if tracks is None:
-        rows, row_tracks = np.arange(array.values.shape[0]), np.repeat(array.track_ids, np.diff(array.offsets))
-    else:
-        rows, row_tracks = array.rows_for(tracks)
-    segment_index = array.segment_index()[rows] if len(rows) else np.zeros(0, np.int32)
+    rows, row_tracks, segment_index = array.selection(tracks)
     explained = None
     source = "direct"
     if method == "original":

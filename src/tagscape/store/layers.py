@@ -70,6 +70,16 @@ class LayerArray:
         rows = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(lengths.sum())
         return rows, np.repeat(self.track_ids[positions], lengths)
 
+    def selection(self, track_ids=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(rows, row_tracks, segments)`` of the given tracks (all, in stored order, when None):
+        row indices, each row's track id and each row's index within its track."""
+        if track_ids is None:
+            rows, row_tracks = np.arange(self.values.shape[0]), np.repeat(self.track_ids, np.diff(self.offsets))
+        else:
+            rows, row_tracks = self.rows_for(track_ids)
+        segments = self.segment_index()[rows] if len(rows) else np.zeros(0, np.int32)
+        return rows, row_tracks, segments
+
     def segment_index(self) -> np.ndarray:
         """Each row's index within its track, ``(n_segments,)`` int32."""
         lengths = np.diff(self.offsets)
