@@ -62,11 +62,11 @@ const MIN_CHROMA = 0.06;
 // The categorical palette, glasbey-style: candidates on a 16-level sRGB grid that read on the
 // dark background; each next colour is the candidate farthest (OKLab) from all chosen so far and
 // from the background, hover and selection colours. Greedy, so the first k of the sequence are
-// the palette of k categories: generated once (about 4,000 candidates x 256 steps), then sliced.
-let sequence = null;
+// the palette of k categories: the sequence is extended only as far as a palette needs (each
+// colour costs one pass over about 4,000 candidates; all 256 took about 137 ms).
+let greedy = null;
 
-function categorySequence() {
-  if (sequence) return sequence;
+function startSequence() {
   const levels = Array.from({ length: 16 }, (_, i) => i * 17);
   const candidates = [];
   for (const r of levels) {
@@ -77,26 +77,32 @@ function categorySequence() {
       }
     }
   }
-  const nearest = new Float64Array(candidates.length).fill(Infinity);
-  const keepAway = (lab) => {
-    for (let c = 0; c < candidates.length; c++) nearest[c] = Math.min(nearest[c], oklabDistance(candidates[c].lab, lab));
-  };
-  for (const reserved of [BACKGROUND, GREY, OTHER_COLOR, HOVER, ACTIVE]) keepAway(rgbToOklab(hexToRgb(reserved)));
-  const out = [];
-  while (out.length < Math.min(MAX_CATEGORY_COLORS, candidates.length)) {
+  const state = { candidates, nearest: new Float64Array(candidates.length).fill(Infinity), colours: [] };
+  for (const reserved of [BACKGROUND, GREY, OTHER_COLOR, HOVER, ACTIVE]) keepAway(state, rgbToOklab(hexToRgb(reserved)));
+  return state;
+}
+
+function keepAway({ candidates, nearest }, lab) {
+  for (let c = 0; c < candidates.length; c++) nearest[c] = Math.min(nearest[c], oklabDistance(candidates[c].lab, lab));
+}
+
+function categorySequence(n) {
+  greedy ||= startSequence();
+  const { candidates, nearest, colours } = greedy;
+  while (colours.length < Math.min(n, candidates.length)) {
     let best = 0;
     for (let c = 1; c < candidates.length; c++) if (nearest[c] > nearest[best]) best = c;
-    out.push(rgbToHex(candidates[best].rgb));
-    keepAway(candidates[best].lab);
+    colours.push(rgbToHex(candidates[best].rgb));
+    keepAway(greedy, candidates[best].lab);
     nearest[best] = -1;
   }
-  sequence = out;
-  return sequence;
+  return colours;
 }
 
 // n distinct colours (n <= MAX_CATEGORY_COLORS; more categories reuse them in turn).
 export function categoryPalette(n) {
-  return categorySequence().slice(0, Math.max(1, Math.min(n, MAX_CATEGORY_COLORS)));
+  const k = Math.max(1, Math.min(n, MAX_CATEGORY_COLORS));
+  return categorySequence(k).slice(0, k);
 }
 
 // The gradient of continuous values: viridis' hues (9 stops), with its lightness moved into
