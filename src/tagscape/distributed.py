@@ -112,8 +112,9 @@ class WorkerConfig:
     threads: int | None = None
     device: str | None = None
     batch_size: int | None = None
-    #: ONNX Runtime threads per task on each host when ``threads`` is not given.
-    threads_by_host: dict[str, int] = field(default_factory=dict)
+    #: Cores per task on each host (its cores over its Dask threads) when ``threads`` is not
+    #: given; a task's extractor divides them among its models.
+    cores_by_host: dict[str, int] = field(default_factory=dict)
 
 
 _extractors: dict[tuple, object] = {}
@@ -132,7 +133,7 @@ def _cores_here(config: WorkerConfig) -> int:
     from distributed.comm import get_address_host
 
     worker = get_worker()
-    known = config.threads_by_host.get(get_address_host(worker.address))
+    known = config.cores_by_host.get(get_address_host(worker.address))
     return known or max(1, _cpu_count() // max(1, worker.state.nthreads))
 
 
@@ -170,8 +171,8 @@ def probe_worker(config: WorkerConfig) -> dict:
 # -- on the client -------------------------------------------------------------------------
 
 
-def _threads_by_host(client) -> tuple[dict[str, int], int]:
-    """ONNX threads per task on each host (its cores over its Dask threads), and all Dask threads."""
+def _cores_by_host(client) -> tuple[dict[str, int], int]:
+    """Cores per task on each host (its cores over its Dask threads), and all Dask threads."""
     workers = client.scheduler_info(n_workers=-1)["workers"]
     cores = {address: n for address, n in client.run(_cpu_count, on_error="return").items() if isinstance(n, int)}
     dask_threads: dict[str, int] = {}
@@ -218,7 +219,7 @@ def results_on_dask(items: Sequence, model_ids: Sequence[str], *, scheduler: str
         threads = max(1, (os.cpu_count() or 1) // scheduler.n_workers)
     with connect(scheduler) as client:
         _wait_for_workers(client, scheduler)
-        by_host, total_threads = _threads_by_host(client) if scheduler.address else ({}, scheduler.n_workers)
+        by_host, total_threads = _cores_by_host(client) if scheduler.address else ({}, scheduler.n_workers)
         config = WorkerConfig(tuple(model_ids), threads, device, batch_size, by_host)
         # Load the models on one worker while the others start on files: missing weights or
         # no GPU on the workers is then one error before any file is recorded.
