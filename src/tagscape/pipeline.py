@@ -100,14 +100,15 @@ class Extractor:
         Model ids; all default models when omitted.
     threads : int, optional
         ONNX Runtime intra-op threads per model. Default on the CPU: ``cores`` for one model;
-        for several, which then run side by side (one thread each, see :class:`_Lanes`),
-        ``cores // len(models)``, at least 1.
+        for several, which then run side by side in lanes (see :class:`_Lanes`),
+        ``cores // lanes``, at least 1.
     cores : int, optional
         Cores this extractor may use (default: those this process may run on); a pool of
         workers gives each its share.
     side_by_side : bool, optional
-        Run several models at once, each in a thread of its own (default: on the CPU when
-        there are several models); ``False`` runs them one after the other.
+        Run several models at once in lanes, one per core and at most one per model, each a
+        thread that runs its models' calls in order (default: on the CPU when there are
+        several models); ``False`` runs them one after the other.
     batch_size : int, optional
         Patches per network call (default: the device's, 1 on the CPU, where VGGish takes
         :data:`~tagscape.models.session.VGGISH_BATCH_SIZE`).
@@ -120,17 +121,24 @@ class Extractor:
         self.specs = resolve_models(models)
         self.device = parse_device(device)
         self.batch_size = batch_size or self.device.batch_size
-        # On the CPU several models run side by side, each in a thread of its own with one ONNX
-        # Runtime thread: the convolutions are compute-bound and one thread per model wastes
-        # none of a core on splitting each call (bench/vs_essentia.py --timing: four models
-        # on 2 cores, see the CHANGELOG). A GPU takes the calls one after the other.
-        self.side_by_side = (self.device.kind == "cpu" if side_by_side is None else side_by_side) and len(self.specs) > 1
+        # On the CPU several models run side by side in lanes, one per core, with one ONNX
+        # Runtime thread per model where the cores are fewer than the models: the convolutions
+        # are compute-bound, and one thread per model wastes none of a core on splitting each
+        # call (bench/vs_essentia.py --timing: four models on 2 cores, see the CHANGELOG). A GPU
+        # takes the calls one after the other.
+        budget = cores or available_cores()
+        wanted = (self.device.kind == "cpu" if side_by_side is None else side_by_side) and len(self.specs) > 1
+        self.lanes = max(2 if side_by_side else 1, min(len(self.specs), budget)) if wanted else 1
         if threads is None and self.device.kind == "cpu":
-            budget = cores or available_cores()
-            threads = max(1, budget // len(self.specs)) if self.side_by_side else budget
+            threads = max(1, budget // self.lanes)
         self.taggers: dict[str, Tagger] = {
             spec.model_id: load_tagger(spec, threads=threads, batch_size=batch_size, device=self.device) for spec in self.specs
         }
+
+    @property
+    def side_by_side(self) -> bool:
+        """Whether several models run at once (in more than one lane)."""
+        return self.lanes > 1
 
     def _groups(self, specs: list[ModelSpec]) -> dict[MelParams, list[str]]:
         groups: dict[MelParams, list[str]] = {}
@@ -177,7 +185,7 @@ class Extractor:
         # the same order and batches, so every output is bit for bit what a serial run gives.
         resamplers = tuple(dict.fromkeys(params.resampler for params in groups))
         n_samples = dict.fromkeys(resamplers, 0)
-        with _Lanes({spec.model_id: self.taggers[spec.model_id] for spec in specs}, results, side_by_side=self.side_by_side) as lanes:
+        with _Lanes({spec.model_id: self.taggers[spec.model_id] for spec in specs}, results, lanes=self.lanes) as lanes:
             for params, patches, flush in _front_end_ahead(path, streams, sr=sr.pop(), resamplers=resamplers, n_samples=n_samples):
                 run(params, patches, flush=flush)
 
@@ -204,25 +212,49 @@ def available_cores() -> int:
 LANE_AHEAD = 4
 
 
-class _Lanes:
-    """Each model's network calls, in order, in a thread of the model's own (or, for one model or
-    a GPU, in the caller's thread).
+#: Each architecture's network time per second of audio on one thread, in ms (measured on an AMD
+#: EPYC with AVX2, batch 1: MusiCNN 11.0-11.4, VGG 6.4; VGGish from its FLOPs, about three times
+#: MusiCNN's per second of audio). Only the ratios matter: they balance the lanes.
+LANE_COST = {"musicnn": 11.2, "vgg": 6.4, "vggish": 35.0}
 
-    Every model sees the same batches in the same order as in a serial loop, and its outputs
-    are appended in that order, so the layers are what a serial run with the same threads per
-    model gives. The first error of any model is raised when the lanes close.
+
+def plan_lanes(taggers: dict[str, Tagger], n_lanes: int) -> list[list[str]]:
+    """The models each lane runs: longest first, each to the lane with the least work so far."""
+    lanes: list[list[str]] = [[] for _ in range(max(1, min(n_lanes, len(taggers))))]
+    load = [0.0] * len(lanes)
+    cost = {model_id: LANE_COST.get(tagger.spec.architecture, 10.0) for model_id, tagger in taggers.items()}
+    for model_id in sorted(taggers, key=lambda m: -cost[m]):  # stable: ties keep the models' order
+        lane = load.index(min(load))
+        lanes[lane].append(model_id)
+        load[lane] += cost[model_id]
+    return lanes
+
+
+class _Lanes:
+    """Each model's network calls, in order, in a lane: a thread that runs some of the models (or,
+    for one lane, the caller's thread).
+
+    There are as many lanes as cores (at most one per model): more threads than cores would
+    only take turns on them, and each switch costs the caches (four models on 2 cores: 4.76-4.81 s
+    a 4-minute track in two lanes against 5.07-5.14 s in four). Every model sees the same batches
+    in the same order as in a serial loop, and its outputs are appended in that order, so the
+    layers are what a serial run with the same threads per model gives. The first error of any
+    model is raised when the lanes close.
     """
 
-    def __init__(self, taggers: dict[str, Tagger], results: dict[str, dict[str, list[np.ndarray]]], *, side_by_side: bool):
+    def __init__(self, taggers: dict[str, Tagger], results: dict[str, dict[str, list[np.ndarray]]], *, lanes: int):
         self.taggers = taggers
         self.results = results
         self.executors: dict[str, ThreadPoolExecutor] = {}
         self.slots: dict[str, threading.BoundedSemaphore] = {}
         self.futures: list[Future] = []
-        if side_by_side:
-            for model_id in taggers:
-                self.executors[model_id] = ThreadPoolExecutor(1, thread_name_prefix=f"tagscape-{model_id}")
-                self.slots[model_id] = threading.BoundedSemaphore(LANE_AHEAD)
+        self.plan = plan_lanes(taggers, lanes)
+        if len(self.plan) > 1:
+            for number, models in enumerate(self.plan):
+                executor = ThreadPoolExecutor(1, thread_name_prefix=f"tagscape-lane{number}")
+                for model_id in models:
+                    self.executors[model_id] = executor
+                    self.slots[model_id] = threading.BoundedSemaphore(LANE_AHEAD)
 
     def _call(self, model_id: str, batch: np.ndarray) -> None:
         for name, value in self.taggers[model_id](batch).items():
@@ -250,7 +282,7 @@ class _Lanes:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        for executor in self.executors.values():
+        for executor in dict.fromkeys(self.executors.values()):
             executor.shutdown(wait=True, cancel_futures=exc is not None)
         if exc is None:
             for future in self.futures:
