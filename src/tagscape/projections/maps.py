@@ -101,6 +101,34 @@ _SLOTS = threading.BoundedSemaphore(ON_DEMAND_SLOTS)
 
 
 @dataclass
+class MapSummary:
+    """What a sample of a map keeps of the whole map: its size, its tracks (in the map's order,
+    with their points), its bounds ``((xmin, xmax), (ymin, ymax))`` (None for an empty map) and
+    where the sample's points are among the whole map's (``positions``)."""
+
+    n_points: int
+    track_ids: np.ndarray
+    counts: np.ndarray
+    bounds: tuple | None
+    positions: np.ndarray
+
+
+def _summary(coords: np.ndarray, row_tracks: np.ndarray, positions: np.ndarray) -> MapSummary:
+    starts = np.flatnonzero(np.r_[True, row_tracks[1:] != row_tracks[:-1]]) if len(row_tracks) else np.zeros(0, np.int64)
+    bounds = None
+    if len(coords):
+        bounds = tuple((float(np.nanmin(coords[:, i])), float(np.nanmax(coords[:, i]))) for i in range(2))
+    return MapSummary(len(coords), row_tracks[starts], np.diff(np.r_[starts, len(row_tracks)]), bounds, positions)
+
+
+def sample_positions(n: int, size: int | None, *, seed: int = 0) -> np.ndarray | None:
+    """A seeded uniform sample of ``size`` of ``n`` positions, in increasing order (None: all of them)."""
+    if size is None or size >= n:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+
+@dataclass
 class Projection:
     """Points of a 2D map: one row per segment (or per track, for maps of track means)."""
 
@@ -114,6 +142,8 @@ class Projection:
     explained_variance: list[float] | None = None
     source: str = "direct"  # direct | offline | on-demand
     params: dict = field(default_factory=dict)
+    #: When the points are a sample (``project(sample=)``): the whole map's points, tracks and bounds.
+    whole: MapSummary | None = None
 
     def track_averages(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per track: its id, the mean of its points ``(n_tracks, 2)`` and their spread.
@@ -389,6 +419,7 @@ def project(
     params: dict | None = None,
     cancel: Cancel = None,
     compute_offline: bool = True,
+    sample: int | None = None,
 ) -> Projection:
     """The 2D points of a layer's segments, for all tracks or the given ones.
 
@@ -406,6 +437,10 @@ def project(
         otherwise :class:`MapNotReadyError` names the ``tagscape project`` command.
     tracks : sequence of int, optional
         Track ids; all tracks when omitted. Points come in the given track order.
+    sample : int, optional
+        Only this many of the points, a seeded uniform sample in the points' order (a first
+        frame of a large map); ``whole`` then keeps the whole map's size, tracks and bounds.
+        Read from the layer or a stored map, a sample costs only the two columns' bounds.
     """
     spec = get_model(model_id)
     layer_spec = spec.layer(layer)
@@ -420,10 +455,7 @@ def project(
     source = "direct"
     if method == "original":
         axes = [_resolve_axis(c, layer_spec.labels, layer_spec.size) for c in components]
-        if tracks is None:  # all rows: read just the two columns
-            coords = np.asarray(array.values[:, axes], np.float32)
-        else:
-            coords = np.asarray(array.values[rows][:, axes], np.float32) if len(rows) else np.zeros((0, 2), np.float32)
+        coords = _columns(array.values, None if tracks is None else rows, axes)
     else:
         maps = MapStore(collection)
         # What fits a new map over the whole layer: the command line always; a request only
@@ -445,7 +477,7 @@ def project(
                 stored = maps.compute(model_id, layer, method, random_state=random_state, cancel=cancel)
             k = stored["coords"].shape[1]
             axes = [_resolve_axis(c, None, k) for c in components]
-            coords = stored["coords"][rows][:, axes]
+            coords = _columns(stored["coords"], None if tracks is None else rows, axes)
             explained = [float(v) for v in stored["explained"]] or None
             source = "offline"
         else:
@@ -455,7 +487,23 @@ def project(
                                     params=params, cancel=cancel)[:, axes]
             source = "on-demand"
     labels = tuple(_axis_label(method, a, layer_spec.labels, explained) for a in axes)
-    return Projection(model_id, layer, method, np.ascontiguousarray(coords, np.float32), row_tracks.astype(np.int64), segment_index.astype(np.int32), labels, explained, source, params)
+    whole = None
+    keep = sample_positions(len(coords), sample, seed=random_state)
+    if keep is not None:
+        whole = _summary(coords, row_tracks, keep)
+        coords, row_tracks, segment_index = coords[keep], row_tracks[keep], segment_index[keep]
+    return Projection(model_id, layer, method, np.ascontiguousarray(coords, np.float32), row_tracks.astype(np.int64), segment_index.astype(np.int32), labels, explained,
+                      source, params, whole)
+
+
+def _columns(values: np.ndarray, rows: np.ndarray | None, axes: list[int]) -> np.ndarray:
+    """``values[rows][:, axes]`` as float32 (all rows when None), reading only those two columns:
+    a whole layer or stored map is millions of rows of up to 200 columns."""
+    if rows is None:
+        return np.asarray(values[:, axes], np.float32)
+    if not len(rows):
+        return np.zeros((0, len(axes)), np.float32)
+    return np.asarray(values[rows[:, None], np.asarray(axes)[None, :]], np.float32)
 
 
 def project_track_means(collection, model_id: str, layer: str, method: str, *, tracks: Sequence[int] | None = None, components: tuple = (0, 1), random_state: int = 0) -> Projection:

@@ -272,9 +272,7 @@ def points():
         return validator(str(collection.data_dir), collection.stamp(), MapStore(collection).stamp(), ignore=("client",))
 
     def render() -> Response:
-        result = compute_points(collection, table, req, cancel=cancel)
-        if preview is not None:
-            result = result.preview(preview)
+        result = compute_points(collection, table, req, cancel=cancel, preview=preview)
         result.meta["server_seconds"] = round(time.perf_counter() - started, 4)
         if fmt == "json":
             return jsonify(result.to_json())

@@ -169,8 +169,12 @@ def _resolve_tag(spec, tag: str) -> int:
     return tags.index(tag)
 
 
-def compute_points(collection, table: TrackTable, req: PointsRequest, *, cancel=None) -> Points:
-    """Select tracks, project them, and lay the points out for the browser."""
+def compute_points(collection, table: TrackTable, req: PointsRequest, *, cancel=None, preview: int | None = None) -> Points:
+    """Select tracks, project them, and lay the points out for the browser.
+
+    ``preview``: only that many of the points (see :meth:`Points.preview`). A segments map read
+    from the layer or a stored map is sampled before its points are gathered, so the first
+    frame of millions of points costs little more than their bounds; other maps are cut."""
     spec = get_model(req.model_id)
     spec.layer(req.layer)
     if req.method not in METHODS:
@@ -204,22 +208,31 @@ def compute_points(collection, table: TrackTable, req: PointsRequest, *, cancel=
     if expressions:
         projection = expression_projection(collection, model_id=req.model_id, layer=req.layer, tracks=tracks, **axes)
     else:
+        sample = preview if req.mode != "averages" else None  # averages: one point per track, cut below
         projection = collection.projection(req.model_id, req.layer, req.method, components=(req.x, req.y), tracks=tracks, cancel=cancel,
-                                           params=params, compute_offline=False)
+                                           params=params, compute_offline=False, sample=sample)
     coords, row_tracks = projection.coords, projection.track_ids
+    whole = projection.whole
 
     # Each point's track as an index into this answer's track table (points come track by track).
-    starts = np.flatnonzero(np.r_[True, row_tracks[1:] != row_tracks[:-1]]) if len(row_tracks) else np.zeros(0, np.int64)
-    track_ids = row_tracks[starts]
-    counts = np.diff(np.r_[starts, len(row_tracks)])
-    point_track = np.repeat(np.arange(len(track_ids), dtype=np.uint32), counts)
+    if whole is None:
+        starts = np.flatnonzero(np.r_[True, row_tracks[1:] != row_tracks[:-1]]) if len(row_tracks) else np.zeros(0, np.int64)
+        track_ids = row_tracks[starts]
+        counts = np.diff(np.r_[starts, len(row_tracks)])
+        point_track = np.repeat(np.arange(len(track_ids), dtype=np.uint32), counts)
+    else:  # a sample: the table is the whole map's, each point's track found in it
+        track_ids, counts = whole.track_ids, whole.counts
+        order = np.argsort(track_ids, kind="stable")
+        point_track = order[np.searchsorted(track_ids, row_tracks, sorter=order)].astype(np.uint32)
 
     block = None
     if value_column is not None or rank_column is not None:
         taggrams = collection.layer(req.model_id, "taggrams")
         rows = np.arange(taggrams.values.shape[0]) if tracks is None else taggrams.rows_for(tracks)[0]
-        if len(rows) != len(row_tracks):
+        if len(rows) != (len(row_tracks) if whole is None else whole.n_points):
             raise NotFoundError(f"the taggrams of {req.model_id} do not match its {req.layer}; run: tagscape extract -m {req.model_id}")
+        if whole is not None:
+            rows = rows[whole.positions]
         block = np.asarray(taggrams.values[rows], np.float32) if len(rows) else np.zeros((0, len(spec.tags)), np.float32)
 
     arrays: dict[str, np.ndarray]
@@ -270,10 +283,10 @@ def compute_points(collection, table: TrackTable, req: PointsRequest, *, cancel=
         "rank": {"tag": req.rank, "model": req.model_id} if req.rank is not None else None,
         "n_points": int(len(arrays["x"])),
         "n_tracks": int(len(track_ids)),
-        "n_segments": int(len(row_tracks)),
+        "n_segments": int(len(row_tracks) if whole is None else whole.n_points),
         "tracks_selected": int(len(positions)),
         "tracks_total": len(table),
-        "bounds": _bounds(arrays["x"], arrays["y"]),
+        "bounds": _bounds(arrays["x"], arrays["y"]) if whole is None else _summary_bounds(whole.bounds),
         "tracks": {
             "track_id": track_ids.tolist(),
             "title": [row.get("title") or row.get("key") or "" for row in rows],
@@ -284,7 +297,11 @@ def compute_points(collection, table: TrackTable, req: PointsRequest, *, cancel=
             "n_segments": counts.tolist(),
         },
     }
-    return Points(meta, arrays)
+    if whole is not None:
+        meta["preview"] = {"n": int(len(arrays["x"])), "of": whole.n_points}
+        return Points(meta, arrays)
+    result = Points(meta, arrays)
+    return result.preview(preview) if preview is not None else result
 
 
 def _empty(req: PointsRequest, spec, table: TrackTable, n_selected: int) -> Points:
@@ -305,6 +322,10 @@ def _correlation(x: np.ndarray, y: np.ndarray) -> dict:
     finite = np.isfinite(x) & np.isfinite(y)
     r, rho = pearson(x[finite], y[finite]), spearman(x[finite], y[finite])
     return {"n": int(finite.sum()), "pearson": None if r is None else round(r, 6), "spearman": None if rho is None else round(rho, 6)}
+
+
+def _summary_bounds(bounds) -> dict | None:
+    return None if bounds is None else {"x": list(bounds[0]), "y": list(bounds[1])}
 
 
 def _bounds(x: np.ndarray, y: np.ndarray) -> dict | None:
