@@ -93,6 +93,10 @@ class Points:
         # offsets, more digits), so this ends; a header shorter than its room is padded with spaces.
         # (A fixed three passes left 12 of 12,000 header sizes with offsets for a shorter header:
         # the browser then read one array from another's bytes.)
+        # The meta (with a large map's whole track table, megabytes) is encoded once; only the
+        # arrays' list is encoded again on each pass.
+        meta = {key: value for key, value in self.meta.items() if key != "arrays"}
+        prefix = json.dumps(meta, separators=(",", ":")).encode()[:-1] + (b',"arrays":' if meta else b'"arrays":')
         header_length = 0
         while True:
             position = HEADER.size + header_length
@@ -100,7 +104,7 @@ class Points:
             for name, values, data in chunks:
                 offsets.append({"name": name, "dtype": values.dtype.name, "offset": position, "count": int(values.shape[0])})
                 position += _padded(len(data))
-            header = json.dumps({**self.meta, "arrays": offsets}, separators=(",", ":")).encode()
+            header = prefix + json.dumps(offsets, separators=(",", ":")).encode() + b"}"
             if len(header) <= header_length:
                 break
             header_length = _padded(len(header))
