@@ -19,7 +19,10 @@ the largest is the whole collection. For each size it measures:
   axes and ``pca`` components (the whole-collection PCA map is computed on first use: shown once);
 * in Chromium (SwiftShader WebGL, as the tests run it): request to first drawn frame
   (API + transfer + decode + normalise + draw), a zoom redraw, switching to trajectories
-  (up to 150k segments: the most the page draws at once), and hover to first sound (``playing``).
+  (up to 150k segments: the most the page draws at once), and hover to first sound (``playing``);
+* progressive loading (issue 16): page loads alternating ``preview=auto`` (a first frame of a
+  50,000-point sample, then the whole map) and ``preview=off`` (the whole map only, the
+  baseline), ``--repeats`` of each: request to the first frame, and to the whole map drawn.
 """
 
 from __future__ import annotations
@@ -170,11 +173,13 @@ WAIT_IDLE_JS = """() => new Promise((resolve) => {
 })"""
 
 
-def browser_figures(page, base: str, limit: int | None, segments: int) -> dict:
+def browser_figures(page, base: str, limit: int | None, segments: int, *, preview: str = "off", interact: bool = True) -> dict:
+    """``preview``: the explorer's progressive loading (``off``: the whole map only, as before it;
+    ``auto``: a first frame of a sample of a large map, then the whole map)."""
     suffix = f"&limit={limit}" if limit else ""
     out = {}
     navigation = time.perf_counter()
-    page.goto(f"{base}/?model={MODEL}&layer=taggrams&proj=original&x=guitar&y=piano{suffix}")
+    page.goto(f"{base}/?model={MODEL}&layer=taggrams&proj=original&x=guitar&y=piano&preview={preview}{suffix}")
     page.wait_for_function(IDLE, timeout=600_000, polling=100)
     timing = page.evaluate("window.tagscape.timings[0]")
     out["page_to_drawn"] = time.perf_counter() - navigation
@@ -182,6 +187,12 @@ def browser_figures(page, base: str, limit: int | None, segments: int) -> dict:
     out["api_transfer_decode"] = (timing["received"] - timing["started"]) / 1000
     out["normalise_draw"] = (timing["drawn"] - timing["received"]) / 1000
     out["points"] = timing["points"]
+    shown = page.evaluate("(() => { const p = window.tagscape.plots[0].preview; return p ? {asked: p.asked, drawn: p.drawn, points: p.points, of: p.of} : null; })()")
+    if shown and shown["drawn"] is not None:  # request -> the sample drawn, on the same clock as the map's timings
+        out["preview_frame"] = (shown["drawn"] - shown["asked"]) / 1000
+        out["preview_points"] = shown["points"]
+    if not interact:
+        return out
     zooms = page.evaluate("""async () => {
         const plot = window.tagscape.plots[0];
         const out = [];
@@ -254,6 +265,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the store (default: removed at the end unless --data was given)")
     parser.add_argument("--tsv", default=str(TSV))
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--repeats", type=int, default=2, help="page loads with and without progressive loading, alternating")
     args = parser.parse_args()
     work = Path(args.data)
     data_dir = work / "data"
@@ -285,6 +297,19 @@ def main() -> None:
                     web = browser_figures(page, base, limit, segments)
                 finally:
                     context.close()
+                # progressive loading (issue 16) against the whole map alone (above), alternating
+                progressive = []
+                for _ in range(args.repeats):
+                    for mode in ("auto", "off"):
+                        context = browser.new_context(viewport={"width": 1280, "height": 800})
+                        try:
+                            progressive.append((mode, browser_figures(context.new_page(), base, limit, segments, preview=mode, interact=False)))
+                        finally:
+                            context.close()
+                web["progressive"] = progressive
+                for mode, figures in progressive:
+                    first = f"first frame ({figures['preview_points']:,} points) {figures['preview_frame']:.2f} s, " if "preview_frame" in figures else ""
+                    say(f"  browser, preview={mode}: {first}whole map drawn {figures['first_frame']:.2f} s after the request")
                 say(f"  browser: request -> first drawn frame {web['first_frame']:.2f} s (API+transfer+decode {web['api_transfer_decode']:.2f} s, "
                     f"normalise+draw {web['normalise_draw']:.2f} s); page open -> drawn {web['page_to_drawn']:.2f} s")
                 say(f"  browser: zoom redraw {web['zoom'] * 1000:.0f} ms; hover -> first sound {', '.join(f'{d:.0f}' for d in web['hover_to_sound'])} ms")
@@ -298,12 +323,19 @@ def main() -> None:
         if not args.keep and args.data == parser.get_default("data"):
             shutil.rmtree(work, ignore_errors=True)
     say("\n== summary (targets: 1M on screen < 3 s, 4.5M < 15 s, trajectories 100k < 2 s, hover to sound < 150 ms, /api/points 1M < 0.5 s) ==")
-    say(f"{'segments':>10} {'api orig s':>10} {'api pca s':>9} {'MiB':>6} {'first frame s':>13} {'zoom ms':>8} {'hover ms':>9} {'traj s':>7}")
+    say(f"{'segments':>10} {'api orig s':>10} {'api pca s':>9} {'MiB':>6} {'first frame s':>13} {'zoom ms':>8} {'hover ms':>9} {'traj s':>7} "
+        f"{'preview s':>9} {'whole, progressive s':>20} {'whole, off s':>12}")
     for segments, api, web in results:
         hover = f"{statistics.median(web['hover_to_sound']):.0f}" if web["hover_to_sound"] else "-"
         traj = f"{web['trajectories'][0] / 1000:.2f}" if "trajectories" in web else "-"
+        runs = web["progressive"]
+        previews = [f["preview_frame"] for m, f in runs if m == "auto" and "preview_frame" in f]
+        with_preview = [f["first_frame"] for m, f in runs if m == "auto"]
+        without = [f["first_frame"] for m, f in runs if m == "off"]
         say(f"{segments:>10,} {api['original']['server']:>10.3f} {api['pca']['server']:>9.3f} {api['original']['bytes'] / 2**20:>6.1f} "
-            f"{web['first_frame']:>13.2f} {web['zoom'] * 1000:>8.0f} {hover:>9} {traj:>7}")
+            f"{web['first_frame']:>13.2f} {web['zoom'] * 1000:>8.0f} {hover:>9} {traj:>7} "
+            f"{(f'{min(previews):.2f}-{max(previews):.2f}' if previews else '-'):>9} "
+            f"{min(with_preview):>9.2f}-{max(with_preview):<10.2f} {min(without):>5.2f}-{max(without):<6.2f}")
 
 
 if __name__ == "__main__":

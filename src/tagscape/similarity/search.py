@@ -109,6 +109,21 @@ def exact_search(
     return best_rows[:, keep], best_sims[:, keep]
 
 
+def _usearch_index():
+    """usearch's ``Index``, with ONNX Runtime loaded first.
+
+    With usearch 2.26.6 and onnxruntime 1.32 (both the newest wheels in December 2026), loading
+    ONNX Runtime after usearch's compiled module kills the process (SIGSEGV inside
+    onnxruntime's import); the other order works. A process that builds a similarity index and
+    then analyses a file (a notebook, a benchmark) would die, so usearch is never loaded first.
+    ``tests/similarity/test_import_order.py`` checks it in a fresh interpreter.
+    """
+    import onnxruntime  # noqa: F401  (see above: before usearch, always)
+    from usearch.index import Index
+
+    return Index
+
+
 @dataclass
 class AnnIndex:
     """An HNSW index over unit vectors whose keys are row numbers (usearch)."""
@@ -136,7 +151,7 @@ class AnnIndex:
 
         ``threads=0`` uses every core.
         """
-        from usearch.index import Index
+        Index = _usearch_index()
 
         n, ndim = vectors.shape
         index = Index(ndim=ndim, metric="cos", dtype=dtype, connectivity=connectivity, expansion_add=expansion_add, expansion_search=expansion_search)
@@ -153,7 +168,7 @@ class AnnIndex:
     @classmethod
     def load(cls, path: Path, *, view: bool = True, expansion_search: int = EXPANSION_SEARCH) -> AnnIndex:
         """Open a saved index (``view``: memory-mapped, read-only, nearly instant)."""
-        from usearch.index import Index
+        Index = _usearch_index()
 
         index = Index.restore(str(path), view=view)
         if index is None:
