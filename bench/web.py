@@ -16,7 +16,8 @@ Each size N is the first tracks of the list holding about N segments (``limit=``
 the largest is the whole collection. For each size it measures:
 
 * ``/api/points`` server time (the server's own clock) and bytes, binary layout, ``original``
-  axes and ``pca`` components (the whole-collection PCA map is computed on first use: shown once);
+  axes and ``pca`` components (of the whole-collection PCA map, fitted before serving as
+  ``tagscape project`` does: a request fits at most 1 M segments);
 * in Chromium (SwiftShader WebGL, as the tests run it): request to first drawn frame
   (API + transfer + decode + normalise + draw), a zoom redraw, switching to trajectories
   (up to 150k segments: the most the page draws at once), and hover to first sound (``playing``);
@@ -275,10 +276,19 @@ def main() -> None:
         started = time.perf_counter()
         build_store(data_dir, Path(args.tsv))
         say(f"built in {time.perf_counter() - started:.0f} s")
+    with open_collection(data_dir) as collection:  # the whole-collection PCA map, as `tagscape project` makes it
+        started = time.perf_counter()
+        collection.projection(MODEL, "taggrams", "pca")  # (a request fits PCA of at most 1 M segments: 409 beyond)
+        say(f"PCA map of the whole layer ready in {time.perf_counter() - started:.1f} s")
     from tagscape.web.devserver import serving
 
     server = contextlib.ExitStack()
     base = server.enter_context(serving(create_app(str(data_dir))))
+    from tagscape.projections.methods import warm_up_umap
+
+    started = time.perf_counter()
+    warm_up_umap()  # the server's own warm-up (tracks, layers, then UMAP's compile): measure after it
+    say(f"server warmed up ({time.perf_counter() - started:.0f} s)")
     results = []
     try:
         from playwright.sync_api import sync_playwright
@@ -329,13 +339,17 @@ def main() -> None:
         hover = f"{statistics.median(web['hover_to_sound']):.0f}" if web["hover_to_sound"] else "-"
         traj = f"{web['trajectories'][0] / 1000:.2f}" if "trajectories" in web else "-"
         runs = web["progressive"]
-        previews = [f["preview_frame"] for m, f in runs if m == "auto" and "preview_frame" in f]
-        with_preview = [f["first_frame"] for m, f in runs if m == "auto"]
-        without = [f["first_frame"] for m, f in runs if m == "off"]
+        previews = sorted(f["preview_frame"] for m, f in runs if m == "auto" and "preview_frame" in f)
+        with_preview = sorted(f["first_frame"] for m, f in runs if m == "auto")
+        without = sorted(f["first_frame"] for m, f in runs if m == "off")
         say(f"{segments:>10,} {api['original']['server']:>10.3f} {api['pca']['server']:>9.3f} {api['original']['bytes'] / 2**20:>6.1f} "
             f"{web['first_frame']:>13.2f} {web['zoom'] * 1000:>8.0f} {hover:>9} {traj:>7} "
             f"{(f'{min(previews):.2f}-{max(previews):.2f}' if previews else '-'):>9} "
             f"{min(with_preview):>9.2f}-{max(with_preview):<10.2f} {min(without):>5.2f}-{max(without):<6.2f}")
+        if with_preview and without:
+            say(f"    medians: first frame {statistics.median(previews) if previews else float('nan'):.2f} s (of {len(previews)} of "
+                f"{len(with_preview)} loads); whole map {statistics.median(with_preview):.2f} s with progressive loading against "
+                f"{statistics.median(without):.2f} s without (ratio {statistics.median(with_preview) / statistics.median(without):.2f})")
 
 
 if __name__ == "__main__":

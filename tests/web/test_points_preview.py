@@ -44,3 +44,18 @@ def test_a_bad_preview_is_a_400(client):
     for value in ("0", "-1", "abc", "1e9", "2000000"):
         response = client.get(f"{MAP}&preview={value}")
         assert response.status_code == 400 and "preview" in response.get_json()["message"], value
+
+
+def test_a_starting_server_reads_the_track_table_before_the_first_map_asks(collection_dir):
+    from tagscape.web import create_app, warm_up_data
+
+    app = create_app(str(collection_dir), {"TESTING": True})  # tests start no warm-up thread
+    tracks = app.extensions["tagscape.tracks"]
+    assert tracks._table is None
+    warm_up_data(app)
+    table = tracks._table
+    assert table is not None and len(table) > 0
+    with app.app_context():
+        from tagscape.web.api import tables
+
+        assert tables() is table  # the first request finds it read

@@ -231,10 +231,15 @@ def warm_up_umap() -> float:
     return time.perf_counter() - started
 
 
-def warm_up_in_background(log: Callable[[str], None] | None = None) -> threading.Thread:
-    """:func:`warm_up_umap` in a daemon thread (a server starts answering meanwhile)."""
+def warm_up_in_background(log: Callable[[str], None] | None = None, *, first: Callable[[], float] | None = None) -> threading.Thread:
+    """:func:`warm_up_umap` in a daemon thread (a server starts answering meanwhile), after
+    ``first`` (the server's data: :func:`tagscape.web.warm_up_data`)."""
 
     def run():
+        if first is not None:
+            seconds = first()
+            if log:
+                log(f"the collection's tracks and layers are read ({seconds:.1f} s)")
         seconds = warm_up_umap()
         if log:
             log(f"UMAP is compiled ({seconds:.0f} s)")
