@@ -76,7 +76,13 @@ export class Explorer {
     this.clusters = new ClusterLayer({ source: this.source, client: this.clientId, onAnswer: restyle, onBusy, selectPoints: (plot, points) => this.selectPoints(plot, points) });
     this.trust = new TrustLayer({ source: this.source, onAnswer: restyle, onBusy });
     this.density = new DensityLayer();
-    this.lod = new SemanticZoom({ source: this.source, client: this.clientId, onBusy });
+    this.lod = new SemanticZoom({
+      source: this.source, client: this.clientId, onBusy,
+      onSegment: (plot, segments, j, kind, event) => this.openedSegment(plot, segments, j, kind, event),
+      onLeave: () => {
+        this.layout.tooltip.hidden = true;
+      },
+    });
     this.progressive = new Progressive({ source: this.source, client: this.clientId, tracks: this.catalog.collection.tracks });
     this.player = new Player(layout.playerBar);
     this.selection = new SelectionPanel(this.controls.selectionBox, {
@@ -186,13 +192,13 @@ export class Explorer {
         try {
           data = await this.source.points({ ...params, client: `${this.clientId}-${index}` }, options);
         } catch (error) {
+          preview.end();
           this.expressionRefused(index, params, error);
           throw error;
-        } finally {
-          preview.end();
         }
         received = performance.now();
         data.requestParams = params; // what asks the server more about this map (clusters.js, trust.js)
+        data.firstFrame = preview; // ended when these points are drawn (onDrawn)
         return data;
       },
       onBusy: (delta) => this.setLoading(delta),
@@ -203,6 +209,7 @@ export class Explorer {
       // Everything a map says about itself, from what it drew (with the state it drew).
       onDrawn: (drawn, data, drawnState, fresh) => {
         if (fresh) {
+          data.firstFrame?.end(); // the whole map replaces its first frame
           this.hook.timings[index] = { started, received, drawn: performance.now(), points: data.length, server: data.meta.server_seconds };
           drawn.setTitle(`${data.meta.model} · ${data.meta.layer} · ${data.meta.projection}`);
           this.trust.title(drawn, data);
@@ -239,6 +246,9 @@ export class Explorer {
       // A placed file's segments answer the pointer before the points beneath them (place.js).
       plot.frame.addEventListener('pointermove', (event) => this.place.pointer(plot, event, 'move'), true);
       plot.frame.addEventListener('click', (event) => this.place.pointer(plot, event, 'click'), true);
+      // So do the segments of track averages opened by zooming in (lod.js).
+      plot.frame.addEventListener('pointermove', (event) => this.lod.pointer(plot, event, 'move'), true);
+      plot.frame.addEventListener('click', (event) => this.lod.pointer(plot, event, 'click'), true);
       plots.push(plot);
       feeds.push(this.makeFeed(plot));
     }
@@ -344,17 +354,35 @@ export class Explorer {
   }
 
   playPoint(plot, i) {
-    if (this.audition.active || this.place.hovered) return; // a continuous audition, or a placed segment on top, plays instead
-    const s = plot.data.info(i);
-    this.player.play({ trackId: s.trackId, segment: s.segment, start: s.start, end: s.end, model: plot.data.meta.model, info: s });
+    // a continuous audition, a placed segment or an opened segment on top plays instead
+    if (this.audition.active || this.place.hovered || this.lod.hovered) return;
+    this.playInfo(plot.data.info(i), plot.data.meta.model);
+  }
+
+  playInfo(s, model) {
+    this.player.play({ trackId: s.trackId, segment: s.segment, start: s.start, end: s.end, model, info: s });
+  }
+
+  // An opened segment of a track average (lod.js) under the pointer: a point of the map's segments.
+  openedSegment(plot, segments, j, kind, event) {
+    const s = segments.info(j);
+    this.hook.hovered = { plot: plot.index, opened: j, trackId: s.trackId, segment: s.segment, at: performance.now() };
+    const box = plot.frame.getBoundingClientRect();
+    this.showTooltipAt(s, event.clientX - box.left, event.clientY - box.top, box);
+    const listen = this.state.listen;
+    if (!this.audition.active && !this.place.hovered && ((kind === 'move' && listen === 'hover') || (kind === 'click' && listen === 'click'))) {
+      this.playInfo(s, segments.meta.model);
+    }
   }
 
   showTooltip(plot, i) {
-    if (this.place.hovered) return; // the placed file's own tooltip (place.js)
-    const { tooltip } = this.layout;
-    const s = plot.data.info(i);
+    if (this.place.hovered || this.lod.hovered) return; // the placed file's or an opened segment's own tooltip
     const [x, y] = plot.screenPosition(i);
-    const box = plot.frame.getBoundingClientRect();
+    this.showTooltipAt(plot.data.info(i), x, y, plot.frame.getBoundingClientRect());
+  }
+
+  showTooltipAt(s, x, y, box) {
+    const { tooltip } = this.layout;
     tooltip.replaceChildren(el('b', { text: s.title }), el('div', { text: [s.artist, s.album].filter(Boolean).join(' — ') }),
       el('div', { class: 'tt-time', text: s.end === null ? 'track average' : `segment ${s.segment + 1} · ${s.start.toFixed(2)}–${s.end.toFixed(2)} s` }));
     tooltip.style.left = `${box.left + window.scrollX + x + 12}px`;

@@ -1,9 +1,27 @@
 // Semantic zoom in the averages mode (issue 16): zoomed out, one circle per track; zoomed in past
 // OPEN_BELOW, the circles in view open into their tracks' segments (the same map's segments,
-// asked of the server once, when first needed), each dot in its track's colour.
+// asked of the server once, when first needed), each dot in its track's colour. An opened
+// segment answers the pointer as a point does: its tooltip, and its sound on hover or click.
 
 const OPEN_BELOW = 0.45; // camera distance (1: the whole map) below which averages open
 const MAX_DOTS = 200_000;
+const HIT_RADIUS = 6; // CSS pixels from a dot's centre that still hover it
+
+// The drawn dot nearest (x, y) within HIT_RADIUS, as its index into the segments, or -1.
+export function nearestDot(hits, x, y, radius = HIT_RADIUS) {
+  let best = -1;
+  let bestD = radius * radius;
+  for (let k = 0; k < hits.n; k++) {
+    const dx = hits.x[k] - x;
+    const dy = hits.y[k] - y;
+    const d = dx * dx + dy * dy;
+    if (d <= bestD) {
+      bestD = d;
+      best = hits.segment[k];
+    }
+  }
+  return best;
+}
 
 // The segments of tracks whose circle (mean ± spread) reaches into the view, as screen dots.
 // -> {tracks, dots, trackIds}; draws nothing past MAX_DOTS.
@@ -11,6 +29,7 @@ function drawSegments(ctx, plot, segments, width, height) {
   const { data, axes, xScale, yScale, colors, mask } = plot;
   const trackIds = [];
   let dots = 0;
+  const hits = { x: [], y: [], segment: [], n: 0 }; // where each dot was drawn, for the pointer
   ctx.save();
   for (let i = 0; i < data.x.length && dots < MAX_DOTS; i++) {
     const cx = xScale(axes.x.toNorm(data.x[i]));
@@ -26,24 +45,57 @@ function drawSegments(ctx, plot, segments, width, height) {
     const start = segments.trackStart[t];
     const end = segments.trackStart[t + 1];
     for (let j = start; j < end; j++) {
+      const sx = xScale(axes.x.toNorm(segments.x[j]));
+      const sy = yScale(axes.y.toNorm(segments.y[j]));
       ctx.beginPath();
-      ctx.arc(xScale(axes.x.toNorm(segments.x[j])), yScale(axes.y.toNorm(segments.y[j])), 2.5, 0, 2 * Math.PI);
+      ctx.arc(sx, sy, 2.5, 0, 2 * Math.PI);
       ctx.fill();
+      hits.x.push(sx);
+      hits.y.push(sy);
+      hits.segment.push(j);
     }
     trackIds.push(data.trackIdOf(i));
     dots += end - start;
   }
   ctx.restore();
-  return { tracks: trackIds.length, dots, trackIds };
+  hits.n = hits.segment.length;
+  return { tracks: trackIds.length, dots, trackIds, hits };
 }
 
 export class SemanticZoom {
   // source: the data source; client: the page's id; onBusy(delta); onLoaded(plot): redraw it.
-  constructor({ source, client, onBusy }) {
+  // onSegment(plot, segments, j, kind): an opened segment under the pointer ('move' or 'click');
+  // onLeave(plot): the pointer left the opened segments.
+  constructor({ source, client, onBusy, onSegment = () => {}, onLeave = () => {} }) {
     this.source = source;
     this.client = client;
     this.onBusy = onBusy;
+    this.onSegment = onSegment;
+    this.onLeave = onLeave;
     this.segments = new WeakMap(); // averages Points -> {status, data}
+    this.hovered = null; // {plot, segment}: an opened segment under the pointer (points beneath it stay quiet)
+  }
+
+  // The pointer over a plot (listened to before the map's points): an opened segment answers it.
+  // -> whether one did.
+  pointer(plot, event, kind) {
+    const opened = plot.opened;
+    const entry = plot.data && this.segments.get(plot.data);
+    const box = plot.frame.getBoundingClientRect();
+    const j = opened?.hits && entry?.status === 'ready' && this.opened(plot)
+      ? nearestDot(opened.hits, event.clientX - box.left, event.clientY - box.top) : -1;
+    if (j < 0) {
+      if (this.hovered) { // off the dots, or on another map: the points beneath answer again
+        this.hovered = null;
+        this.onLeave(plot);
+      }
+      return false;
+    }
+    if (kind === 'click' || this.hovered?.plot !== plot.index || this.hovered.segment !== j) {
+      this.hovered = { plot: plot.index, segment: j };
+      this.onSegment(plot, entry.data, j, kind, event);
+    }
+    return true;
   }
 
   zoomedIn(plot) {
@@ -58,8 +110,11 @@ export class SemanticZoom {
   // Called with a plot's overlay: opens the circles in view when zoomed in (asking for the
   // segments the first time).
   draw(ctx, plot, width, height) {
-    plot.opened = { tracks: 0, dots: 0, trackIds: [] };
-    if (!this.zoomedIn(plot)) return;
+    plot.opened = { tracks: 0, dots: 0, trackIds: [], hits: null };
+    if (!this.zoomedIn(plot)) {
+      if (this.hovered?.plot === plot.index) this.hovered = null;
+      return;
+    }
     const entry = this.segments.get(plot.data);
     if (!entry) this.load(plot, plot.data);
     else if (entry.status === 'ready') plot.opened = drawSegments(ctx, plot, entry.data, width, height);

@@ -65,16 +65,24 @@ export class Progressive {
   }
 
   // The whole map of `params` is being asked for on `plot`: ask for its first frame too, if it is
-  // expected to be large. -> {end()}: call when the whole map has arrived (or failed).
+  // expected to be large. -> {end()}: call when the whole map is drawn (or failed). A first frame
+  // that comes while the whole map is decoded and drawn (seconds, for millions of points) still
+  // shows; once the whole map is drawn, its frame and its line go.
   begin(plot, params, state, { signal } = {}) {
     let ended = false;
+    let asked = null;
     const end = () => {
+      if (ended) return;
       ended = true;
+      if (asked && asked.drawn !== null && plot.preview === asked) {
+        if (plot.message.classList.contains('preview')) plot.showDataMessage();
+        plot.scheduleOverlay();
+      }
     };
     const n = previewSize(state.preview, expectedPoints(params, plot.data?.meta, this.tracks));
     if (!n || this.source.kind !== 'server') return { end };
     plot.preview = { n, asked: performance.now(), drawn: null, points: 0 };
-    const asked = plot.preview;
+    asked = plot.preview;
     this.source.points({ ...params, preview: n, client: `${this.client}-${plot.index}-preview` }, { signal }).then((points) => {
       if (ended || plot.preview !== asked || !points.meta.preview) return;
       const dpr = window.devicePixelRatio || 1;

@@ -1,6 +1,6 @@
 """Density and level of detail (issue 16) in real headless Chromium: a density layer under the
 points, and the averages mode's semantic zoom (zooming in swaps the circles for the segments of the
-tracks in view; zooming out brings the circles back)."""
+tracks in view; zooming out brings the circles back; an opened segment is heard as a point is)."""
 
 from __future__ import annotations
 
@@ -52,6 +52,49 @@ def test_density_and_semantic_zoom_of_track_averages(page, client):
     assert page.evaluate(f"{PLOT}.opened.tracks") == 0 and page.evaluate(f"{PLOT}.densityLevels") == 0
 
 
+def zoom_into_averages(page) -> None:
+    left, top, width, height = plot_box(page)
+    page.mouse.move(left + width / 2, top + height / 2)
+    for _ in range(12):
+        page.mouse.wheel(0, -300)
+        page.wait_for_timeout(60)
+        if page.evaluate(f"{PLOT}.scatterplot.get('cameraDistance')") < 0.3:
+            break
+    page.wait_for_function(f"{PLOT}.opened.tracks > 0 && {PLOT}.overlayStats.circles === 0", timeout=30_000)
+
+
+def test_an_opened_segment_answers_the_pointer_with_its_tooltip_and_its_sound(page, client):
+    open_explorer(page, "mode=averages&listen=hover")
+    zoom_into_averages(page)
+    params = page.evaluate(f"{PLOT}.data.requestParams")
+    segments = client.get("/api/points?" + "&".join(f"{k}={v}" for k, v in params.items() if k != "mode") + "&format=json").get_json()
+    left, top, width, height = plot_box(page)
+    # an opened dot well inside the map, and where it was drawn
+    found = page.evaluate(f"""(() => {{
+        const h = {PLOT}.opened.hits;
+        for (let k = 0; k < h.n; k++) if (h.x[k] > 30 && h.y[k] > 30 && h.x[k] < {width} - 30 && h.y[k] < {height} - 30) return [h.x[k], h.y[k], h.segment[k]];
+        return null;
+    }})()""")
+    assert found, "no opened dot inside the map"
+    x, y, _ = found
+    page.mouse.move(left + x, top + y)
+    page.wait_for_function("window.tagscape.hovered && window.tagscape.hovered.opened !== undefined", timeout=10_000)
+    hovered = page.evaluate("window.tagscape.hovered")
+    # the dot under the pointer (the same one, or one drawn at that very place), as the server has it
+    k = page.evaluate(f"(() => {{ const h = {PLOT}.opened.hits; return h.segment.indexOf({hovered['opened']}); }})()")
+    assert k >= 0 and page.evaluate(f"Math.hypot({PLOT}.opened.hits.x[{k}] - {x}, {PLOT}.opened.hits.y[{k}] - {y})") < 0.5
+    points = segments["points"]
+    assert hovered["trackId"] == segments["tracks"]["track_id"][points["track"][hovered["opened"]]]
+    assert hovered["segment"] == points["segment"][hovered["opened"]]
+    tooltip = page.locator("div.tooltip")
+    assert tooltip.is_visible() and f"segment {hovered['segment'] + 1} ·" in tooltip.inner_text()
+    player = page.evaluate("({...document.getElementById('player').dataset})")
+    assert player["track"] == str(hovered["trackId"]) and player["segment"] == str(hovered["segment"])  # that segment, not the track's average
+    # off the dots: the tooltip goes, and the points beneath answer again
+    page.mouse.move(left + 2, top + 2)
+    page.wait_for_function("document.querySelector('div.tooltip').hidden", timeout=10_000)
+
+
 def test_a_first_frame_of_a_sample_before_the_whole_map_arrives(page, client):
     held = []
     released = []
@@ -81,4 +124,24 @@ def test_a_first_frame_of_a_sample_before_the_whole_map_arrives(page, client):
         route.continue_()
     wait_idle(page)
     assert page.evaluate(f"{PLOT}.data.x.length") == whole["n_points"]
+    assert page.is_hidden(".plot .message")
+
+
+def test_a_first_frame_that_comes_after_the_whole_map_is_drawn_is_not_shown(page, client):
+    held = []
+
+    def hold(route):  # the first frame waits until the whole map is on the screen
+        if "preview=" in route.request.url:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/api/points?*", hold)
+    page.goto(f"{page.base_url}/?preview=on&listen=off")
+    wait_idle(page)
+    assert held and page.evaluate(f"{PLOT}.data.x.length") > 0
+    for route in held:
+        route.continue_()
+    page.wait_for_timeout(500)  # the sample's answer arrives, and must change nothing
+    assert page.evaluate(f"{PLOT}.preview.drawn") is None
     assert page.is_hidden(".plot .message")

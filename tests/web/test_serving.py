@@ -49,6 +49,20 @@ def test_points_are_compressed_as_negotiated_and_each_coding_has_its_etag(client
     assert client.get(POINTS + "&mode=averages").headers["ETag"] != plain.headers["ETag"]
 
 
+def test_a_large_body_is_compressed_fastest_and_still_decodes_to_itself():
+    from tagscape.web.cache import LARGE_BODY, encode
+
+    rng = np.random.default_rng(0)  # points-like: random floats beside runs of small integers
+    body = (rng.random(LARGE_BODY // 8, np.float32).tobytes() + np.repeat(np.arange(LARGE_BODY // 64, dtype=np.uint32), 8).tobytes())
+    assert len(body) >= LARGE_BODY
+    for coding, decode in (("br", brotli.decompress), ("gzip", gzip.decompress)):
+        assert decode(encode(body, coding)) == body
+    assert encode(body, "br") == brotli.compress(body, quality=1)  # brotli and zlib are deterministic
+    assert encode(body, "gzip") == gzip.compress(body, compresslevel=1, mtime=0)
+    small = body[: LARGE_BODY // 4]
+    assert encode(small, "br") == brotli.compress(small, quality=4) and brotli.decompress(encode(small, "br")) == small
+
+
 def test_a_client_holding_the_answer_gets_304_without_a_body(client):
     first = client.get(POINTS, headers={"Accept-Encoding": "br"})
     again = client.get(POINTS, headers={"Accept-Encoding": "br", "If-None-Match": first.headers["ETag"]})

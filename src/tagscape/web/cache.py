@@ -33,6 +33,11 @@ CODINGS = ("br", "gzip")
 DEFAULT_MAX_BYTES = 128 << 20
 GZIP_LEVEL = 6
 BROTLI_QUALITY = 4  # brotli's speed/size sweet spot for ~MB bodies (quality 11 is ~50x slower)
+#: Bodies from this size on (a map of millions of points) are compressed fastest: a 73 MiB map of
+#: 4.5 M segments takes 1.43 s at brotli quality 4 (13.9 MiB) and 0.23 s at quality 1 (15.7 MiB),
+#: 3.55 s at gzip level 6 and 0.77 s at level 1; the seconds saved outweigh the 13 % more bytes
+#: on any link faster than about 15 Mbit/s.
+LARGE_BODY = 4 << 20
 
 
 def init_app(app: Flask) -> None:
@@ -95,12 +100,13 @@ def validator(*state, ignore: tuple[str, ...] = ()) -> str:
 
 
 def encode(body: bytes, coding: str | None) -> bytes:
+    large = len(body) >= LARGE_BODY
     if coding == "gzip":
-        return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+        return gzip.compress(body, compresslevel=1 if large else GZIP_LEVEL, mtime=0)
     if coding == "br":
         import brotli
 
-        return brotli.compress(body, quality=BROTLI_QUALITY)
+        return brotli.compress(body, quality=1 if large else BROTLI_QUALITY)
     return body
 
 
