@@ -92,10 +92,11 @@ def write_chords(path: Path, seconds: int) -> None:
 
 def build_store(data_dir: Path, tsv: Path) -> None:
     audio_root = data_dir.parent / "audio"
-    shared = data_dir.parent / "shared.mp3"
+    # inside the audio folder: the server plays a linked file only if its real path is in there
+    shared = audio_root / "shared.mp3"
+    audio_root.mkdir(parents=True, exist_ok=True)
     if not shared.is_file():
         write_chords(shared, SHARED_AUDIO_SECONDS)
-    audio_root.mkdir(parents=True, exist_ok=True)
     index_jamendo(tsv, data_dir=data_dir, audio_root=audio_root)
     rng = np.random.default_rng(0)
     started = time.perf_counter()
@@ -106,7 +107,9 @@ def build_store(data_dir: Path, tsv: Path) -> None:
         segments = 0
         for i, track in enumerate(tracks):
             link = audio_root / track["path"]
-            if not link.exists():
+            if link.is_symlink() and link.readlink() != shared:  # a store built when the audio lay outside the folder
+                link.unlink()
+            if not link.is_symlink():
                 link.parent.mkdir(parents=True, exist_ok=True)
                 link.symlink_to(shared)
             n = max(1, segments_of(track["duration"]))
@@ -271,6 +274,8 @@ def main() -> None:
     work = Path(args.data)
     data_dir = work / "data"
     sizes = [int(s) for s in args.sizes.split(",")]
+    if (data_dir / "bench-complete").is_file() and not (work / "audio" / "shared.mp3").is_file():
+        (data_dir / "bench-complete").unlink()  # built when the shared audio lay outside the audio folder: link again
     if not (data_dir / "bench-complete").is_file():
         say(f"building the synthetic store in {work} (once; a few minutes for 4.5 M segments)")
         started = time.perf_counter()

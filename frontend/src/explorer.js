@@ -197,6 +197,7 @@ export class Explorer {
           throw error;
         }
         received = performance.now();
+        await preview.ready(); // a first frame about to come is drawn before the whole map keeps the page busy
         data.requestParams = params; // what asks the server more about this map (clusters.js, trust.js)
         data.firstFrame = preview; // ended when these points are drawn (onDrawn)
         return data;

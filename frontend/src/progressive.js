@@ -6,6 +6,10 @@ import { BACKGROUND, encodeColors } from './colors.js';
 import { Axis } from './scales.js';
 
 export const PREVIEW_POINTS = 50_000;
+// How long after the first frame was asked for a whole map that is already here may wait for it:
+// decoding and drawing millions of points keeps the page busy for seconds, and a first frame
+// that comes a moment after a cached whole map would otherwise be drawn only after it.
+export const PREVIEW_WAIT_MS = 2000;
 export const PROGRESSIVE_ABOVE = 200_000; // points expected: 'auto' shows a first frame above this
 const SEGMENTS_PER_TRACK = 60; // a guess before any map is known: 3-minute tracks of 3-s segments
 export const PREVIEW_CHOICES = [['auto', `auto (above ${PROGRESSIVE_ABOVE.toLocaleString('en')} points)`], ['on', 'always'], ['off', 'never']];
@@ -65,12 +69,23 @@ export class Progressive {
   }
 
   // The whole map of `params` is being asked for on `plot`: ask for its first frame too, if it is
-  // expected to be large. -> {end()}: call when the whole map is drawn (or failed). A first frame
-  // that comes while the whole map is decoded and drawn (seconds, for millions of points) still
-  // shows; once the whole map is drawn, its frame and its line go.
+  // expected to be large. -> {end(), ready()}: end() when the whole map is drawn (or failed);
+  // await ready() before drawing a whole map that came first: it resolves once the first frame
+  // is drawn, has failed, or PREVIEW_WAIT_MS after it was asked for. A first frame that comes
+  // while the whole map is decoded and drawn still shows; once the whole map is drawn, its
+  // frame and its line go.
   begin(plot, params, state, { signal } = {}) {
     let ended = false;
     let asked = null;
+    let settle = () => {};
+    const settled = new Promise((resolve) => {
+      settle = resolve;
+    });
+    const ready = () => {
+      if (!asked) return Promise.resolve();
+      const left = PREVIEW_WAIT_MS - (performance.now() - asked.asked);
+      return left > 0 ? Promise.race([settled, new Promise((resolve) => setTimeout(resolve, left))]) : Promise.resolve();
+    };
     const end = () => {
       if (ended) return;
       ended = true;
@@ -80,7 +95,7 @@ export class Progressive {
       }
     };
     const n = previewSize(state.preview, expectedPoints(params, plot.data?.meta, this.tracks));
-    if (!n || this.source.kind !== 'server') return { end };
+    if (!n || this.source.kind !== 'server') return { end, ready };
     plot.preview = { n, asked: performance.now(), drawn: null, points: 0 };
     asked = plot.preview;
     this.source.points({ ...params, preview: n, client: `${this.client}-${plot.index}-preview` }, { signal }).then((points) => {
@@ -94,9 +109,10 @@ export class Progressive {
       asked.points = drawPreview(ctx, points, state, width, height);
       asked.drawn = performance.now();
       asked.of = points.meta.preview.of;
+      asked.server = points.meta.server_seconds;
       plot.showMessage(`A first look: ${asked.points.toLocaleString()} of ${asked.of.toLocaleString()} points. Loading the rest…`, 'loading');
       plot.message.classList.add('preview');
-    }).catch(() => {}); // no first frame: the whole map still comes
-    return { end };
+    }).catch(() => {}).finally(settle); // no first frame: the whole map still comes
+    return { end, ready };
   }
 }

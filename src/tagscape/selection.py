@@ -13,9 +13,10 @@ CLI build one directly.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,6 +106,8 @@ class TrackTable:
         self._genres: list[list[str]] | None = None
         self._folded_genres: list[frozenset[str]] | None = None
         self._tag_pairs: list[tuple[str, str]] | None = None
+        self._columns: OrderedDict[bytes, dict[str, list]] = OrderedDict()
+        self._columns_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -112,6 +115,32 @@ class TrackTable:
     def row(self, track_id: int) -> dict | None:
         i = self.position.get(int(track_id))
         return None if i is None else self.rows[i]
+
+    def columns(self, track_ids: np.ndarray) -> dict[str, list]:
+        """``title`` (or the file's key), ``artist``, ``album``, ``genre`` and ``duration`` of the
+        given tracks in their order (a map's header; "" or None for an unknown track). The last
+        few lists are remembered: a large map's first frame and the map itself share one (55,000
+        tracks: 0.15 s of Python). Shared: not to be changed by the caller."""
+        ids = np.ascontiguousarray(track_ids, np.int64)
+        key = hashlib.blake2b(ids.tobytes(), digest_size=16).digest()
+        with self._columns_lock:
+            found = self._columns.get(key)
+            if found is not None:
+                self._columns.move_to_end(key)
+                return found
+        rows = [self.row(t) or {} for t in ids.tolist()]
+        columns = {
+            "title": [row.get("title") or row.get("key") or "" for row in rows],
+            "artist": [row.get("artist") or "" for row in rows],
+            "album": [row.get("album") or "" for row in rows],
+            "genre": [row.get("genre") or "" for row in rows],
+            "duration": [row.get("duration") for row in rows],
+        }
+        with self._columns_lock:
+            self._columns[key] = columns
+            while len(self._columns) > 4:
+                self._columns.popitem(last=False)
+        return columns
 
     def public(self, i: int) -> dict:
         row = self.rows[i]

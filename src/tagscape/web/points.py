@@ -269,7 +269,7 @@ def compute_points(collection, table: TrackTable, req: PointsRequest, *, cancel=
         ranks = (block > block[:, rank_column : rank_column + 1]).sum(axis=1)
         arrays["rank"] = np.minimum(ranks, 255).astype(np.uint8)
 
-    rows = [table.row(t) or {} for t in track_ids.tolist()]
+    columns = table.columns(track_ids)
     meta = {
         "model": req.model_id,
         "layer": req.layer,
@@ -293,11 +293,7 @@ def compute_points(collection, table: TrackTable, req: PointsRequest, *, cancel=
         "bounds": _bounds(arrays["x"], arrays["y"]) if whole is None else _summary_bounds(whole.bounds),
         "tracks": {
             "track_id": track_ids.tolist(),
-            "title": [row.get("title") or row.get("key") or "" for row in rows],
-            "artist": [row.get("artist") or "" for row in rows],
-            "album": [row.get("album") or "" for row in rows],
-            "genre": [row.get("genre") or "" for row in rows],
-            "duration": [row.get("duration") for row in rows],
+            **columns,
             "n_segments": counts.tolist(),
         },
     }
