@@ -2,7 +2,7 @@
 // (GET /api/points?preview=N, asked beside the whole map) while the whole map is on its way, drawn
 // on the map's overlay with the whole map's axes; the whole map replaces it when it is drawn.
 
-import { BACKGROUND, encodeColors } from './colors.js';
+import { BACKGROUND, encodeColors, hexToRgb } from './colors.js';
 import { Axis } from './scales.js';
 
 export const PREVIEW_POINTS = 50_000;
@@ -33,14 +33,27 @@ export function expectedPoints(params, previous, tracks) {
   return averages ? limit : limit * SEGMENTS_PER_TRACK;
 }
 
-// Draw a first frame on a plot's overlay (CSS pixels), the camera at the whole map (as when a
-// map's points are first drawn): axes from the header's bounds, each point a small square in
-// its colour. -> how many points were drawn.
-export function drawPreview(ctx, points, state, width, height) {
+// A CSS colour '#rrggbb' as one pixel of an ImageData seen as Uint32 (little-endian: ABGR).
+function pixel(color) {
+  const [r, g, b] = hexToRgb(color);
+  return ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0;
+}
+
+// Draw a first frame on a plot's overlay, the camera at the whole map (as when a map's points are
+// first drawn): axes from the header's bounds, each point a small square in its colour. Drawn as
+// one ImageData, not a canvas call per point: 50,000 calls kept a software-rendered page busy
+// while the whole map arrived. -> how many points were drawn.
+export function drawPreview(ctx, points, state, width) {
   const { bounds } = points.meta;
-  ctx.fillStyle = BACKGROUND;
-  ctx.fillRect(0, 0, width, height);
-  if (!bounds) return 0;
+  const W = ctx.canvas.width;
+  const H = ctx.canvas.height;
+  const image = ctx.createImageData(W, H);
+  const pixels = new Uint32Array(image.data.buffer);
+  pixels.fill(pixel(BACKGROUND));
+  if (!bounds || !W || !H) {
+    ctx.putImageData(image, 0, 0);
+    return 0;
+  }
   const ax = new Axis(Float32Array.from(bounds.x));
   const ay = new Axis(Float32Array.from(bounds.y));
   let colors;
@@ -49,14 +62,21 @@ export function drawPreview(ctx, points, state, width, height) {
   } catch {
     colors = null; // a colour mode the preview cannot know (clusters, preservation): one colour
   }
+  const palette = colors ? colors.palette.map(pixel) : [];
+  const single = pixel('#9fb3c8');
   const n = points.x.length;
-  const size = n > 20_000 ? 1.5 : 3;
+  const scale = W / Math.max(1, width);
+  const size = Math.max(1, Math.round((n > 20_000 ? 1.5 : 3) * scale)); // device pixels
   for (let i = 0; i < n; i++) {
-    ctx.fillStyle = colors ? colors.palette[colors.z[i]] : '#9fb3c8';
-    const x = ((ax.toNorm(points.x[i]) + 1) / 2) * width;
-    const y = ((1 - ay.toNorm(points.y[i])) / 2) * height;
-    ctx.fillRect(x - size / 2, y - size / 2, size, size);
+    const x0 = Math.round(((ax.toNorm(points.x[i]) + 1) / 2) * W - size / 2);
+    const y0 = Math.round(((1 - ay.toNorm(points.y[i])) / 2) * H - size / 2);
+    if (!(x0 > -size && y0 > -size && x0 < W && y0 < H)) continue; // off the map (or NaN)
+    const value = colors ? palette[colors.z[i]] : single;
+    for (let y = Math.max(0, y0); y < Math.min(H, y0 + size); y++) {
+      pixels.fill(value, y * W + Math.max(0, x0), y * W + Math.min(W, x0 + size));
+    }
   }
+  ctx.putImageData(image, 0, 0);
   return n;
 }
 
@@ -106,7 +126,7 @@ export class Progressive {
       plot.overlay.height = Math.round(height * dpr);
       const ctx = plot.overlay.getContext('2d');
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      asked.points = drawPreview(ctx, points, state, width, height);
+      asked.points = drawPreview(ctx, points, state, width);
       asked.drawn = performance.now();
       asked.of = points.meta.preview.of;
       asked.server = points.meta.server_seconds;
