@@ -103,22 +103,26 @@ _SLOTS = threading.BoundedSemaphore(ON_DEMAND_SLOTS)
 @dataclass
 class MapSummary:
     """What a sample of a map keeps of the whole map: its size, its tracks (in the map's order,
-    with their points), its bounds ``((xmin, xmax), (ymin, ymax))`` (None for an empty map) and
+    with their points), its bounds (:func:`bounds_of`) and
     where the sample's points are among the whole map's (``positions``)."""
 
     n_points: int
     track_ids: np.ndarray
     counts: np.ndarray
-    bounds: tuple | None
+    bounds: dict | None
     positions: np.ndarray
+
+
+def bounds_of(x: np.ndarray, y: np.ndarray) -> dict | None:
+    """``{"x": [min, max], "y": [min, max]}`` of a map's points (NaN ignored), None for no points."""
+    if not len(x):
+        return None
+    return {"x": [float(np.nanmin(x)), float(np.nanmax(x))], "y": [float(np.nanmin(y)), float(np.nanmax(y))]}
 
 
 def _summary(coords: np.ndarray, row_tracks: np.ndarray, positions: np.ndarray) -> MapSummary:
     starts = np.flatnonzero(np.r_[True, row_tracks[1:] != row_tracks[:-1]]) if len(row_tracks) else np.zeros(0, np.int64)
-    bounds = None
-    if len(coords):
-        bounds = tuple((float(np.nanmin(coords[:, i])), float(np.nanmax(coords[:, i]))) for i in range(2))
-    return MapSummary(len(coords), row_tracks[starts], np.diff(np.r_[starts, len(row_tracks)]), bounds, positions)
+    return MapSummary(len(coords), row_tracks[starts], np.diff(np.r_[starts, len(row_tracks)]), bounds_of(coords[:, 0], coords[:, 1]), positions)
 
 
 def sample_positions(n: int, size: int | None, *, seed: int = 0) -> np.ndarray | None:

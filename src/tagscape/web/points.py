@@ -35,7 +35,7 @@ import numpy as np
 
 from tagscape.errors import NotFoundError, UsageError
 from tagscape.models.registry import get_model
-from tagscape.projections.maps import METHODS
+from tagscape.projections.maps import METHODS, bounds_of
 from tagscape.selection import Selection, TrackTable, select_tracks
 
 MAGIC = b"TSPT"
@@ -290,7 +290,7 @@ def compute_points(collection, table: TrackTable, req: PointsRequest, *, cancel=
         "n_segments": int(len(row_tracks) if whole is None else whole.n_points),
         "tracks_selected": int(len(positions)),
         "tracks_total": len(table),
-        "bounds": _bounds(arrays["x"], arrays["y"]) if whole is None else _summary_bounds(whole.bounds),
+        "bounds": bounds_of(arrays["x"], arrays["y"]) if whole is None else whole.bounds,
         "tracks": {
             "track_id": track_ids.tolist(),
             **columns,
@@ -324,11 +324,3 @@ def _correlation(x: np.ndarray, y: np.ndarray) -> dict:
     return {"n": int(finite.sum()), "pearson": None if r is None else round(r, 6), "spearman": None if rho is None else round(rho, 6)}
 
 
-def _summary_bounds(bounds) -> dict | None:
-    return None if bounds is None else {"x": list(bounds[0]), "y": list(bounds[1])}
-
-
-def _bounds(x: np.ndarray, y: np.ndarray) -> dict | None:
-    if not len(x):
-        return None
-    return {"x": [float(np.nanmin(x)), float(np.nanmax(x))], "y": [float(np.nanmin(y)), float(np.nanmax(y))]}
