@@ -241,15 +241,15 @@ def warm_up_data(app: Flask) -> float:
     layer (its index and memory map). Errors are left for the requests to report. Returns the
     seconds it took."""
     from tagscape.models.registry import MODELS
+    from tagscape.web.api import default_layer
 
     started = time.perf_counter()
     collection = app.extensions["tagscape.collection"]
     try:
         app.extensions["tagscape.tracks"].get(collection)
         for model_id in collection.store.result_models():
-            spec = MODELS.get(model_id)
-            if spec is not None:
-                collection.layer(model_id, "taggrams" if spec.tags else "embeddings")
+            if model_id in MODELS:
+                collection.layer(model_id, default_layer(model_id))  # the layer a map shows first
     except Exception as exc:  # noqa: BLE001 - a warm-up only: the request that needs it says what is wrong
         app.logger.info(f"warm-up stopped: {exc}")
     return time.perf_counter() - started

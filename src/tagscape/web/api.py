@@ -228,7 +228,7 @@ def track_layer(track_id: int, model_id: str, layer: str):
 # -- points ---------------------------------------------------------------------------
 
 
-def _default_layer(model_id: str) -> str:
+def default_layer(model_id: str) -> str:
     """``taggrams`` for a tagger, ``embeddings`` for a model without tags (VGGish)."""
     spec = MODELS.get(model_id)
     return "embeddings" if spec is not None and not spec.tags else "taggrams"
@@ -240,7 +240,7 @@ def map_request() -> PointsRequest:
     model_id = required_arg("model")
     return PointsRequest(
         model_id=model_id,
-        layer=str_arg("layer", _default_layer(model_id)),
+        layer=str_arg("layer", default_layer(model_id)),
         method=str_arg("projection", "pca"),
         x=axis_arg("x", "0"),
         y=axis_arg("y", "1"),

@@ -107,10 +107,14 @@ class _Map:
     point_tracks: np.ndarray
     point_segments: np.ndarray
     layer_rows: np.ndarray | None  # each point's row in the layer (segments modes)
-    whole_layer: bool  # the map's points are every row of the layer, in order
-    array: object = None  # the layer (LayerArray) of a whole-layer map: a point is its row
+    array: object = None  # the layer (LayerArray) of a map of every row of it, in order: a point is its row
     _tree: object = None
     _unit: np.ndarray | None = None
+
+    @property
+    def whole_layer(self) -> bool:
+        """The map's points are every row of the layer, in order."""
+        return self.array is not None
 
     def tree(self):
         from scipy.spatial import cKDTree
@@ -136,7 +140,7 @@ def _load_map(collection, req) -> _Map:
         seconds = get_model(req.model_id).segment_seconds
         rows = point_rows(array, point_tracks=point_tracks, point_segments=point_segments, segment_seconds=seconds, own_seconds=seconds)
         whole = len(rows) == array.values.shape[0] and bool((rows == np.arange(len(rows))).all())
-    return _Map(coords, point_tracks, point_segments, rows, whole, array if whole else None)
+    return _Map(coords, point_tracks, point_segments, rows, array if whole else None)
 
 
 def _find_point(entry: _Map, *, track_id: int, segment: int, averages: bool) -> int | None:
