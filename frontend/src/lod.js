@@ -79,11 +79,9 @@ export class SemanticZoom {
   // The pointer over a plot (listened to before the map's points): an opened segment answers it.
   // -> whether one did.
   pointer(plot, event, kind) {
-    const opened = plot.opened;
-    const entry = plot.data && this.segments.get(plot.data);
+    const hits = this.opened(plot) ? plot.opened?.hits : null; // drawn segments, not circles
     const box = plot.frame.getBoundingClientRect();
-    const j = opened?.hits && entry?.status === 'ready' && this.opened(plot)
-      ? nearestDot(opened.hits, event.clientX - box.left, event.clientY - box.top) : -1;
+    const j = hits ? nearestDot(hits, event.clientX - box.left, event.clientY - box.top) : -1;
     if (j < 0) {
       if (this.hovered) { // off the dots, or on another map: the points beneath answer again
         this.hovered = null;
@@ -93,7 +91,7 @@ export class SemanticZoom {
     }
     if (kind === 'click' || this.hovered?.plot !== plot.index || this.hovered.segment !== j) {
       this.hovered = { plot: plot.index, segment: j };
-      this.onSegment(plot, entry.data, j, kind, event);
+      this.onSegment(plot, this.segments.get(plot.data).data, j, kind, event);
     }
     return true;
   }

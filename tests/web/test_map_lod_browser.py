@@ -19,17 +19,9 @@ def test_density_and_semantic_zoom_of_track_averages(page, client):
     assert circles > 0 and page.evaluate(f"{PLOT}.opened.tracks") == 0
 
     # zoom in with the wheel: the circles in view open into their segments, asked of the server once
-    left, top, width, height = plot_box(page)
-    page.mouse.move(left + width / 2, top + height / 2)
-    for _ in range(12):
-        page.mouse.wheel(0, -300)
-        page.wait_for_timeout(60)
-        if page.evaluate(f"{PLOT}.scatterplot.get('cameraDistance')") < 0.3:
-            break
-    page.wait_for_function(f"{PLOT}.opened.tracks > 0 && {PLOT}.overlayStats.circles === 0", timeout=30_000)
+    zoom_into_averages(page)
     opened = page.evaluate(f"{PLOT}.opened")
-    params = page.evaluate(f"{PLOT}.data.requestParams")
-    segments = client.get("/api/points?" + "&".join(f"{k}={v}" for k, v in params.items() if k != "mode") + "&format=json").get_json()
+    segments = map_segments(page, client)
     n_segments = dict(zip(segments["tracks"]["track_id"], segments["tracks"]["n_segments"], strict=True))
     assert opened["dots"] == sum(n_segments[t] for t in opened["trackIds"])
     assert opened["tracks"] <= circles
@@ -53,6 +45,7 @@ def test_density_and_semantic_zoom_of_track_averages(page, client):
 
 
 def zoom_into_averages(page) -> None:
+    """Zoom in with the wheel until the averages open into their segments."""
     left, top, width, height = plot_box(page)
     page.mouse.move(left + width / 2, top + height / 2)
     for _ in range(12):
@@ -63,11 +56,16 @@ def zoom_into_averages(page) -> None:
     page.wait_for_function(f"{PLOT}.opened.tracks > 0 && {PLOT}.overlayStats.circles === 0", timeout=30_000)
 
 
+def map_segments(page, client) -> dict:
+    """The segments of the averages map on the page, as the server answers them (JSON)."""
+    params = page.evaluate(f"{PLOT}.data.requestParams")
+    return client.get("/api/points?" + "&".join(f"{k}={v}" for k, v in params.items() if k != "mode") + "&format=json").get_json()
+
+
 def test_an_opened_segment_answers_the_pointer_with_its_tooltip_and_its_sound(page, client):
     open_explorer(page, "mode=averages&listen=hover")
     zoom_into_averages(page)
-    params = page.evaluate(f"{PLOT}.data.requestParams")
-    segments = client.get("/api/points?" + "&".join(f"{k}={v}" for k, v in params.items() if k != "mode") + "&format=json").get_json()
+    segments = map_segments(page, client)
     left, top, width, height = plot_box(page)
     # an opened dot well inside the map, and where it was drawn
     found = page.evaluate(f"""(() => {{
