@@ -9,8 +9,12 @@ NCHW. Batch normalisation (inference mode, epsilon 1e-3) is rewritten where that
 
 - an input normalisation followed by zero padding and a convolution is folded into the
   convolution, padding the raw input with ``-shift / scale`` (which normalises to zero);
-- a normalisation followed by a max-pool is moved after the pool when its scale is positive
-  (fewer values to touch); ``max(relu(z)) = relu(max(z))`` also moves the ReLU;
+- a ReLU and a normalisation followed by a max-pool move after the pool (fewer values to
+  touch, and the pool runs on the convolution's own blocked layout). Rounding is monotone, so
+  ``max(relu(z) * s + b) = relu(max(z)) * s + b`` exactly where ``s >= 0``; where ``s < 0`` the max
+  is taken at the smallest ``z``, so the convolution computes ``-z`` for that channel (its weights
+  and bias negated: exact), the pool takes ``max(-z)``, and a multiplication by -1 (exact) gives
+  ``min(z)`` back;
 - a normalisation followed directly by a dense layer is folded into the dense weights.
 """
 
@@ -24,6 +28,10 @@ from tagscape.errors import CheckpointError
 
 BN_EPSILON = 1e-3
 OPSET = 18
+#: ONNX Runtime runs CPU convolutions in a blocked layout (8 or 16 channels a block, by CPU), and
+#: a max-pool after one stays in that layout only when its channels fill whole blocks; else the
+#: convolution's whole output is reordered first. Pooled convolutions get zero channels up to this.
+CHANNEL_BLOCK = 16
 
 
 class _Graph:
@@ -93,31 +101,48 @@ def _outputs(n_tags: int, n_embed: int):
     ]
 
 
-def _folded_input_conv(g: _Graph, x: str, conv: str, in_scale: float, in_shift: float, pads_hw: tuple[int, int, int, int]) -> str:
-    """``conv(pad0(bn(x)))`` computed as ``conv'(pad_c(x))``, exact at the borders too."""
+def _folded_input(g: _Graph, x: str, conv: str, in_scale: float, in_shift: float, pads_hw: tuple[int, int, int, int]):
+    """``conv(pad0(bn(x)))`` as ``conv'(pad_c(x))``, exact at the borders too: ``(pad_c(x), kernel', bias')``."""
     kernel, bias = g.var(f"{conv}/kernel"), g.var(f"{conv}/bias")
-    folded_bias = bias + in_shift * kernel.sum(axis=(0, 1, 2))
+    folded_bias = (bias + in_shift * kernel.sum(axis=(0, 1, 2))).astype(np.float32)
     top, bottom, left, right = pads_hw
     if any(pads_hw):
         pad_value = g.const(np.array(-in_shift / in_scale, np.float32), "pad_value")
         pads = g.const(np.array([0, 0, top, left, 0, 0, bottom, right], np.int64), "pads")
         x = g.op("Pad", [x, pads, pad_value], mode="constant")
-    return g.conv(x, kernel * in_scale, folded_bias.astype(np.float32), pads=[0, 0, 0, 0])
+    return x, kernel * in_scale, folded_bias
 
 
-def _relu_bn_then_max(g: _Graph, z: str, bn: str, *, axes: list[int], channels: int, keep_rank: int) -> str:
-    """``max over axes of bn(relu(z))``; the BN moves after the reduction when exact."""
+def _conv_relu_bn_pool(
+    g: _Graph, x: str, kernel: np.ndarray, bias: np.ndarray, bn: str, *, pads: list[int], pool: list[int], strides: list[int], pool_first: bool
+) -> str:
+    """``maxpool(bn(relu(conv(x))))`` for a TF ``(kh, kw, in, out)`` kernel.
+
+    With ``pool_first`` (always, but in the test of this rewrite) the ReLU and the normalisation
+    move after the pool, exactly, as the module's docstring says.
+    """
     scale, shift = g.bn(bn)
-    shape = (1, channels) + (1,) * (keep_rank - 2)
-    if np.all(scale > 0):
-        pooled = g.op("ReduceMax", [z, g.const(np.array(axes, np.int64), "axes")], keepdims=0)
-        return g.affine(g.op("Relu", [pooled]), scale, shift, shape)
-    full_shape = (1, channels) + (1,) * (keep_rank + len(axes) - 2)
-    normed = g.affine(g.op("Relu", [z]), scale, shift, full_shape)
-    return g.op("ReduceMax", [normed, g.const(np.array(axes, np.int64), "axes")], keepdims=0)
+    channels = scale.size
+    shape = (1, channels, 1, 1)
+    if not pool_first:  # the network as written
+        z = g.op("Relu", [g.conv(x, kernel, bias, pads=pads)])
+        return g.op("MaxPool", [g.affine(z, scale, shift, shape)], kernel_shape=pool, strides=strides)
+    sign = np.where(scale < 0, -1.0, 1.0).astype(np.float32)
+    kernel, bias = kernel * sign, bias * sign
+    extra = -channels % CHANNEL_BLOCK
+    if extra:  # zero channels, cut off after the pool
+        kernel = np.concatenate([kernel, np.zeros(kernel.shape[:-1] + (extra,), np.float32)], axis=-1)
+        bias = np.concatenate([bias, np.zeros(extra, np.float32)])
+    pooled = g.op("MaxPool", [g.conv(x, kernel, bias, pads=pads)], kernel_shape=pool, strides=strides)
+    if extra:
+        ints = [g.const(np.array([v], np.int64), "i") for v in (0, channels, 1)]
+        pooled = g.op("Slice", [pooled, *ints])
+    if np.any(sign < 0):
+        pooled = g.op("Mul", [pooled, g.const(sign.reshape(shape), "sign")])
+    return g.affine(g.op("Relu", [pooled]), scale, shift, shape)
 
 
-def build_musicnn(variables: dict[str, np.ndarray], *, n_frames: int = 187, n_mels: int = 96) -> onnx.ModelProto:
+def build_musicnn(variables: dict[str, np.ndarray], *, n_frames: int = 187, n_mels: int = 96, pool_first: bool = True) -> onnx.ModelProto:
     """MusiCNN (Pons & Serra 2019): timbral + temporal front end, dense mid end, pooling back end."""
     g = _Graph(variables)
     in_scale, in_shift = (float(v[0]) for v in g.bn("batch_normalization"))
@@ -129,10 +154,14 @@ def build_musicnn(variables: dict[str, np.ndarray], *, n_frames: int = 187, n_me
     for conv, bn, k in (("conv2d_2", "batch_normalization_3", 128), ("conv2d_3", "batch_normalization_4", 64), ("conv2d_4", "batch_normalization_5", 32)):
         branches.append((conv, bn, ((k - 1) // 2, k - 1 - (k - 1) // 2)))
     features = []
+    freq_axis = g.const(np.array([3], np.int64), "axes")
     for conv, bn, (top, bottom) in branches:
-        z = _folded_input_conv(g, x, conv, in_scale, in_shift, (top, bottom, 0, 0))
-        channels = g.var(f"{conv}/bias").size
-        features.append(_relu_bn_then_max(g, z, bn, axes=[3], channels=channels, keep_rank=3))
+        padded, kernel, bias = _folded_input(g, x, conv, in_scale, in_shift, (top, bottom, 0, 0))
+        # Max over every frequency as a max-pool (not ReduceMax), which ONNX Runtime runs on the
+        # convolution's blocked layout without reordering its output.
+        width = n_mels - kernel.shape[1] + 1
+        pooled = _conv_relu_bn_pool(g, padded, kernel, bias, bn, pads=[0, 0, 0, 0], pool=[1, width], strides=[1, 1], pool_first=pool_first)
+        features.append(g.op("Squeeze", [pooled, freq_axis]))
     front = g.op("Concat", features, axis=1)  # (B, 561, T)
 
     # Mid end: three 1-D convolutions over time (kernel 7, "same" by explicit zero padding),
@@ -168,7 +197,7 @@ def build_musicnn(variables: dict[str, np.ndarray], *, n_frames: int = 187, n_me
     return g.model([_input_info(n_frames, n_mels)], _outputs(g.var("dense_1/bias").size, 200), "musicnn")
 
 
-def build_vgg(variables: dict[str, np.ndarray], *, n_frames: int = 187, n_mels: int = 96) -> onnx.ModelProto:
+def build_vgg(variables: dict[str, np.ndarray], *, n_frames: int = 187, n_mels: int = 96, pool_first: bool = True) -> onnx.ModelProto:
     """The VGG-like baseline of musicnn: five 3x3 conv / max-pool blocks, a dense output."""
     g = _Graph(variables)
     in_scale, in_shift = (float(v[0]) for v in g.bn("batch_normalization"))
@@ -177,16 +206,11 @@ def build_vgg(variables: dict[str, np.ndarray], *, n_frames: int = 187, n_mels: 
     for i, (kernel_shape, strides) in enumerate(pools, start=1):
         conv, bn = f"{i}CNN", f"batch_normalization_{i}"
         if i == 1:
-            z = _folded_input_conv(g, x, conv, in_scale, in_shift, (1, 1, 1, 1))
+            x, kernel, bias = _folded_input(g, x, conv, in_scale, in_shift, (1, 1, 1, 1))
+            pads = [0, 0, 0, 0]
         else:
-            z = g.conv(x, g.var(f"{conv}/kernel"), g.var(f"{conv}/bias"), pads=[1, 1, 1, 1])
-        scale, shift = g.bn(bn)
-        shape = (1, scale.size, 1, 1)
-        if np.all(scale > 0):  # pool first: max commutes with ReLU and a positive affine map
-            pooled = g.op("MaxPool", [z], kernel_shape=kernel_shape, strides=strides)
-            x = g.affine(g.op("Relu", [pooled]), scale, shift, shape)
-        else:
-            x = g.op("MaxPool", [g.affine(g.op("Relu", [z]), scale, shift, shape)], kernel_shape=kernel_shape, strides=strides)
+            kernel, bias, pads = g.var(f"{conv}/kernel"), g.var(f"{conv}/bias"), [1, 1, 1, 1]
+        x = _conv_relu_bn_pool(g, x, kernel, bias, bn, pads=pads, pool=kernel_shape, strides=strides, pool_first=pool_first)
     # pool5 is (B, 128, 2, 1) here; TF flattens (B, 2, 1, 128) in that order.
     nhwc = g.op("Transpose", [x], perm=[0, 2, 3, 1])
     g.nodes.append(helper.make_node("Flatten", [nhwc], ["embeddings"], axis=1))

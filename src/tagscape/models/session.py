@@ -23,7 +23,7 @@ from tagscape.models.devices import Device, check_available, check_session, pars
 from tagscape.models.registry import ADDED_MANIFEST_FILE, ADDED_WEIGHTS_FILE, ModelSpec
 
 #: Bump when graphs.py changes what it builds.
-CONVERTER_VERSION = 2  # 2: MusiCNN's embeddings are dense/BiasAdd (before ReLU and batch norm)
+CONVERTER_VERSION = 3  # 3: every ReLU and batch norm before a max-pool moves after it (exact; see graphs.py)
 
 CACHE_ENV = "TAGSCAPE_CACHE"
 
