@@ -213,9 +213,9 @@ LANE_AHEAD = 4
 
 
 #: Each architecture's network time per second of audio on one thread, in ms (measured on an AMD
-#: EPYC with AVX2, batch 1: MusiCNN 11.0-11.4, VGG 6.4; VGGish from its FLOPs, about three times
-#: MusiCNN's per second of audio). Only the ratios matter: they balance the lanes.
-LANE_COST = {"musicnn": 11.2, "vgg": 6.4, "vggish": 35.0}
+#: EPYC with AVX2, batch 1, best of 5 over 20 real patches: MusiCNN 8.9, VGG 5.4; VGGish from its
+#: FLOPs, about four times MusiCNN's). Only the ratios matter: they balance the lanes.
+LANE_COST = {"musicnn": 8.9, "vgg": 5.4, "vggish": 35.0}
 
 
 def plan_lanes(taggers: dict[str, Tagger], n_lanes: int) -> list[list[str]]:
