@@ -95,8 +95,14 @@ def test_the_index_gives_the_same_neighbours(collection_dir, collection, client)
     assert body["method"] == "index" and body["index"] == "fresh"
     exact = client.get(url).get_json()
     assert exact["method"] == "exact"
-    pairs = lambda b: {(r["track_id"], r["segment"]) for r in b["results"]}  # noqa: E731
-    assert len(pairs(body) & pairs(exact)) >= 9
+    assert len(body["results"]) == len(exact["results"]) == 10
+    # The index holds float16 vectors (cosines off by up to about 1e-3), so a neighbour about as
+    # near as the tenth may take its place: each segment the index gives must be as near, by
+    # the exact cosine, as the exact search's tenth, within 2e-3.
+    cosine = {(t, s): sim for t, s, sim in cosine_ranking(collection, track_id, 1, exclude_track=True)}
+    tenth = exact["results"][-1]["similarity"]
+    found = [(r["track_id"], r["segment"], round(cosine[(r["track_id"], r["segment"])], 4)) for r in body["results"]]
+    assert all(c >= tenth - 2e-3 for _, _, c in found), (found, [(r["track_id"], r["segment"], r["similarity"]) for r in exact["results"]])
     track_body = indexed.get(f"/api/similar?model={MODEL}&track={track_id}&level=track").get_json()
     assert track_body["method"] == "index" and len(track_body["results"]) == 9
 
