@@ -5,12 +5,13 @@ Usage::
 
     python bench/timbral_layout.py
 
-MusiCNN spends 58 % of its time in two convolutions with one input channel (204 filters of 7x38
-and 7x67 over a 187x96 log-mel patch). This times them as the graph has them against the same
+MusiCNN spends about 80 % of its time (21.6 of 26.6 ms a patch with the pool-first graphs) in
+two convolutions with one input channel (204 filters of 7x38 and 7x67 over a 187x96 log-mel
+patch). This times them as the graph has them against the same
 sums with the frequency offsets as input channels (38 or 67 channels, kernel 7x1: the layout
 ONNX Runtime runs fastest for VGG), on random weights of the same shapes, and prints ms per
 patch, GFLOP/s (a multiply-add counted as two) and the largest difference between the two.
-Measured (idle 2 cores, AMD EPYC, AVX2), two runs: the graph's layout 11.43-11.89 / 9.66-10.26
+Measured (idle 2 cores, AMD EPYC with AVX-512), two runs: the graph's layout 11.43-11.89 / 9.66-10.26
 ms (101-111 GFLOP/s), offsets as channels 12.24-13.09 / 10.97-11.54 ms (0.88-0.93x): the graph's
 own layout is faster, already near one core's peak, so no rewrite of these layers is shipped.
 """

@@ -212,9 +212,10 @@ def available_cores() -> int:
 LANE_AHEAD = 4
 
 
-#: Each architecture's network time per second of audio on one thread, in ms (measured on an AMD
-#: EPYC with AVX2, batch 1, best of 5 over 20 real patches: MusiCNN 8.9, VGG 5.4; VGGish from its
-#: FLOPs, about four times MusiCNN's). Only the ratios matter: they balance the lanes.
+#: Each architecture's network time per second of audio on one thread, in ms (AMD EPYC with
+#: AVX-512, batch 1, best of 5 over 20 real patches of tests/data/reference, `load_tagger(spec,
+#: threads=1)` timed by hand: MusiCNN 8.9, VGG 5.4; VGGish from its FLOPs, about four times
+#: MusiCNN's). Only the ratios matter: they balance the lanes.
 LANE_COST = {"musicnn": 8.9, "vgg": 5.4, "vggish": 35.0}
 
 

@@ -7,6 +7,8 @@ the channels whose normalisation has a negative scale (see tagscape.models.graph
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -36,8 +38,9 @@ def _session(model: onnx.ModelProto) -> ort.InferenceSession:
 def _signed_scales(variables: dict[str, np.ndarray], seed: int) -> dict[str, np.ndarray]:
     """The same weights with every batch norm's gamma of magnitude 0.5-1.5 and a random sign.
 
-    The released VGGs' negative scales are all close to zero, so pooling those channels the
-    wrong way would move the outputs by less than 1e-6: these weights make every sign count.
+    In the released VGGs almost no channel with a negative scale gets past its ReLU on real
+    music, so pooling those channels the wrong way moves their outputs by 0 (vgg-msd) to 2e-6
+    (vgg-mtt): with these weights every sign counts.
     """
     rng = np.random.default_rng(seed)
     out = dict(variables)
@@ -53,7 +56,7 @@ def test_pooling_first_gives_the_network_as_written(model_id, weights, patches):
     spec = MODELS[model_id]
     variables = load_variables(spec, spec.weights_dir())
     if weights == "signed":
-        variables = _signed_scales(variables, seed=len(model_id))
+        variables = _signed_scales(variables, seed=zlib.crc32(model_id.encode()))
     written = _session(BUILDERS[spec.architecture](variables, pool_first=False))
     pooled_first = _session(BUILDERS[spec.architecture](variables))
     for batch in (1, 4):
@@ -61,9 +64,12 @@ def test_pooling_first_gives_the_network_as_written(model_id, weights, patches):
             x = patches[start : start + batch]
             for name, a, b in zip(("taggrams", "embeddings"), written.run(["taggrams", "embeddings"], {"mel": x}), pooled_first.run(["taggrams", "embeddings"], {"mel": x})):
                 # Equal in exact arithmetic (rounding is monotone; negation is exact), and to the
-                # bit on the CPUs measured. Within 1e-6 relative, not equal: ONNX Runtime picks its
-                # kernels, and could fuse the written graph's multiply and add, per CPU.
-                assert np.abs(a - b).max() <= 1e-6 * max(1.0, np.abs(a).max()), (model_id, name, start)
+                # bit on the CPUs measured. Not asserted equal: ONNX Runtime picks its kernels per
+                # CPU and could fuse one graph's multiply and add but not the other's; a rounding
+                # step apart in every pooled layer moves these outputs by up to about 2e-6. A
+                # channel pooled the wrong way moves them by 1e-2 to 1 and more, so 1e-4 of their
+                # scale separates the two.
+                assert np.abs(a - b).max() <= 1e-4 * max(1.0, np.abs(a).max()), (model_id, name, start)
 
 
 @pytest.mark.parametrize("architecture", ["musicnn", "vgg"])
@@ -73,9 +79,9 @@ def test_every_pool_reads_a_convolution_directly(architecture):
     producers = {node.output[0]: node.op_type for node in graph.node}
     pools = [node for node in graph.node if node.op_type == "MaxPool"]
     assert len(pools) == 5  # MusiCNN: five front-end branches; VGG: five blocks
+    # Nothing elementwise touches a convolution's whole output, and its channels fill whole
+    # blocks: ONNX Runtime then keeps it in its blocked layout from the convolution through the pool.
     assert all(producers[node.input[0]] == "Conv" for node in pools)
-    # Nothing elementwise touches a convolution's whole output: ONNX Runtime then keeps it in
-    # its blocked layout from the convolution through the pool (channels in whole blocks).
     convs = {node.output[0]: node for node in graph.node if node.op_type == "Conv"}
     for pool in pools:
         weights = next(i for i in graph.initializer if i.name == convs[pool.input[0]].input[1])

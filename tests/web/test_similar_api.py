@@ -92,6 +92,7 @@ def test_the_index_gives_the_same_neighbours(collection_dir, collection, client)
     # One thread builds the same graph on every run. With several, the graph depends on their
     # timing: one full run of the suite got only 7 of the exact ten here (an HNSW graph can
     # leave near-duplicate segments out of reach); 380 builds under load never did again.
+    # Multi-threaded builds are measured for recall in bench/similar.py, not here.
     result = CliRunner().invoke(main, ["index-similarity", "-c", str(collection_dir), "-m", MODEL, "--force", "--threads", "1"])
     assert result.exit_code == 0, result.output
     body = indexed.get(url).get_json()
@@ -104,8 +105,9 @@ def test_the_index_gives_the_same_neighbours(collection_dir, collection, client)
     # the exact cosine, as the exact search's tenth, within 2e-3.
     cosine = {(t, s): sim for t, s, sim in cosine_ranking(collection, track_id, 1, exclude_track=True)}
     tenth = exact["results"][-1]["similarity"]
-    found = [(r["track_id"], r["segment"], round(cosine[(r["track_id"], r["segment"])], 4)) for r in body["results"]]
-    assert all(c >= tenth - 2e-3 for _, _, c in found), (found, [(r["track_id"], r["segment"], r["similarity"]) for r in exact["results"]])
+    found = [(r["track_id"], r["segment"], cosine[(r["track_id"], r["segment"])]) for r in body["results"]]
+    assert all(c >= tenth - 2e-3 for _, _, c in found), ([(t, s, round(c, 4)) for t, s, c in found],
+                                                         [(r["track_id"], r["segment"], r["similarity"]) for r in exact["results"]])
     track_body = indexed.get(f"/api/similar?model={MODEL}&track={track_id}&level=track").get_json()
     assert track_body["method"] == "index" and len(track_body["results"]) == 9
 

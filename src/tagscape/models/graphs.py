@@ -28,9 +28,10 @@ from tagscape.errors import CheckpointError
 
 BN_EPSILON = 1e-3
 OPSET = 18
-#: ONNX Runtime runs CPU convolutions in a blocked layout (8 or 16 channels a block, by CPU), and
-#: a max-pool after one stays in that layout only when its channels fill whole blocks; else the
-#: convolution's whole output is reordered first. Pooled convolutions get zero channels up to this.
+#: On x86 CPUs with AVX2 or AVX-512, ONNX Runtime runs convolutions in a blocked layout (8 or 16
+#: channels a block). A max-pool after one stays in that layout only when its channels fill whole
+#: blocks; otherwise the convolution's whole output is reordered first. Pooled convolutions get zero
+#: channels up to a multiple of this (no extra work: the blocked convolution padded them anyway).
 CHANNEL_BLOCK = 16
 
 
@@ -101,8 +102,13 @@ def _outputs(n_tags: int, n_embed: int):
     ]
 
 
-def _folded_input(g: _Graph, x: str, conv: str, in_scale: float, in_shift: float, pads_hw: tuple[int, int, int, int]):
-    """``conv(pad0(bn(x)))`` as ``conv'(pad_c(x))``, exact at the borders too: ``(pad_c(x), kernel', bias')``."""
+def _folded_input(
+    g: _Graph, x: str, conv: str, in_scale: float, in_shift: float, pads_hw: tuple[int, int, int, int]
+) -> tuple[str, np.ndarray, np.ndarray]:
+    """``conv(pad0(bn(x)))`` as ``conv'(pad_c(x))``, the same at the borders too.
+
+    Returns ``(pad_c(x), kernel', bias')``: the padded input's name and the folded TF kernel and bias.
+    """
     kernel, bias = g.var(f"{conv}/kernel"), g.var(f"{conv}/bias")
     folded_bias = (bias + in_shift * kernel.sum(axis=(0, 1, 2))).astype(np.float32)
     top, bottom, left, right = pads_hw
@@ -118,8 +124,9 @@ def _conv_relu_bn_pool(
 ) -> str:
     """``maxpool(bn(relu(conv(x))))`` for a TF ``(kh, kw, in, out)`` kernel.
 
-    With ``pool_first`` (always, but in the test of this rewrite) the ReLU and the normalisation
-    move after the pool, exactly, as the module's docstring says.
+    With ``pool_first`` the ReLU and the normalisation move after the pool, exactly, as the
+    module's docstring says. ``pool_first=False`` builds the network as written, for
+    tests/models/test_graph_rewrites.py.
     """
     scale, shift = g.bn(bn)
     channels = scale.size
@@ -129,21 +136,24 @@ def _conv_relu_bn_pool(
         return g.op("MaxPool", [g.affine(z, scale, shift, shape)], kernel_shape=pool, strides=strides)
     sign = np.where(scale < 0, -1.0, 1.0).astype(np.float32)
     kernel, bias = kernel * sign, bias * sign
-    extra = -channels % CHANNEL_BLOCK
-    if extra:  # zero channels, cut off after the pool
-        kernel = np.concatenate([kernel, np.zeros(kernel.shape[:-1] + (extra,), np.float32)], axis=-1)
-        bias = np.concatenate([bias, np.zeros(extra, np.float32)])
+    n_zero_channels = -channels % CHANNEL_BLOCK
+    if n_zero_channels:  # cut off after the pool
+        kernel = np.concatenate([kernel, np.zeros(kernel.shape[:-1] + (n_zero_channels,), np.float32)], axis=-1)
+        bias = np.concatenate([bias, np.zeros(n_zero_channels, np.float32)])
     pooled = g.op("MaxPool", [g.conv(x, kernel, bias, pads=pads)], kernel_shape=pool, strides=strides)
-    if extra:
-        ints = [g.const(np.array([v], np.int64), "i") for v in (0, channels, 1)]
-        pooled = g.op("Slice", [pooled, *ints])
+    if n_zero_channels:
+        starts, ends, axes = (g.const(np.array([v], np.int64), name) for v, name in ((0, "starts"), (channels, "ends"), (1, "axes")))
+        pooled = g.op("Slice", [pooled, starts, ends, axes])
     if np.any(sign < 0):
         pooled = g.op("Mul", [pooled, g.const(sign.reshape(shape), "sign")])
     return g.affine(g.op("Relu", [pooled]), scale, shift, shape)
 
 
 def build_musicnn(variables: dict[str, np.ndarray], *, n_frames: int = 187, n_mels: int = 96, pool_first: bool = True) -> onnx.ModelProto:
-    """MusiCNN (Pons & Serra 2019): timbral + temporal front end, dense mid end, pooling back end."""
+    """MusiCNN (Pons & Serra 2019): timbral + temporal front end, dense mid end, pooling back end.
+
+    ``pool_first=False`` keeps each ReLU and batch norm before its max-pool (see the module's doc).
+    """
     g = _Graph(variables)
     in_scale, in_shift = (float(v[0]) for v in g.bn("batch_normalization"))
     x = g.op("Unsqueeze", ["mel", g.const(np.array([1], np.int64), "axes")])  # (B, 1, T, F)
@@ -198,7 +208,10 @@ def build_musicnn(variables: dict[str, np.ndarray], *, n_frames: int = 187, n_me
 
 
 def build_vgg(variables: dict[str, np.ndarray], *, n_frames: int = 187, n_mels: int = 96, pool_first: bool = True) -> onnx.ModelProto:
-    """The VGG-like baseline of musicnn: five 3x3 conv / max-pool blocks, a dense output."""
+    """The VGG-like baseline of musicnn: five 3x3 conv / max-pool blocks, a dense output.
+
+    ``pool_first=False`` keeps each ReLU and batch norm before its max-pool (see the module's doc).
+    """
     g = _Graph(variables)
     in_scale, in_shift = (float(v[0]) for v in g.bn("batch_normalization"))
     x = g.op("Unsqueeze", ["mel", g.const(np.array([1], np.int64), "axes")])  # (B, 1, T, F)

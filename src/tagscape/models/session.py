@@ -30,7 +30,8 @@ CACHE_ENV = "TAGSCAPE_CACHE"
 #: Patches per ONNX Runtime call. bench/extract.py on 2 cores: batch 1 is the fastest for all four
 #: models (MusiCNN 56 vs 51 patches/s at 16, VGG 100 vs 81) and keeps the memory arena small
 #: (peak RSS 2.7 GiB at 16 for all four models, 0.8 GiB at 4). Re-measured with the pool-first
-#: graphs (converter 3), 32 real patches, best of 3: on one thread, as each model runs when the
+#: graphs (converter 3) on 32 real patches of tests/data/reference, `load_tagger(spec, threads=t,
+#: batch_size=b)` timed by hand, best of 3: on one thread, as each model runs when the
 #: models are at least as many as the cores, batch 1 is still the fastest (MusiCNN 26.6 ms a patch
 #: against 27.2-28.0 at 2-16, VGG 16.2 against 16.3-17.5). One model on two threads gains from
 #: batches (MusiCNN 14.0 against 16.1 ms, VGG 9.2 at 16 against 10.7), but MusiCNN's outputs then
