@@ -76,13 +76,12 @@ def test_pooling_first_gives_the_network_as_written(model_id, weights, patches):
 def test_every_pool_reads_a_convolution_directly(architecture):
     spec = MODELS[next(m for m in DEFAULT_MODELS if MODELS[m].architecture == architecture)]
     graph = BUILDERS[architecture](load_variables(spec, spec.weights_dir())).graph
-    producers = {node.output[0]: node.op_type for node in graph.node}
+    convs = {node.output[0]: node for node in graph.node if node.op_type == "Conv"}
     pools = [node for node in graph.node if node.op_type == "MaxPool"]
     assert len(pools) == 5  # MusiCNN: five front-end branches; VGG: five blocks
     # Nothing elementwise touches a convolution's whole output, and its channels fill whole
     # blocks: ONNX Runtime then keeps it in its blocked layout from the convolution through the pool.
-    assert all(producers[node.input[0]] == "Conv" for node in pools)
-    convs = {node.output[0]: node for node in graph.node if node.op_type == "Conv"}
+    assert all(node.input[0] in convs for node in pools)
     for pool in pools:
         weights = next(i for i in graph.initializer if i.name == convs[pool.input[0]].input[1])
         assert weights.dims[0] % 16 == 0  # ONNX Runtime's blocks: 8 or 16 channels, by CPU
